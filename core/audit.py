@@ -1,0 +1,143 @@
+"""The audit trail: one way to record writes, and one to record reads and exports.
+
+Services call ``record_change`` inside their own transaction, so a write and its audit entry
+are committed together or not at all. The client address comes from the request being served
+(set by ``core.middleware.RequestContextMiddleware``); background jobs have none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import models
+
+from core.models import AuditEvent, AuditKind
+from core.request_context import current_client_ip
+
+# Never copied into the audit trail, whatever model they sit on.
+SECRET_FIELDS = frozenset({"password", "last_login"})
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe, human-readable form of a field value."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(item) for item in value]
+    return str(value)
+
+
+def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """The current values of ``fields`` (default: all concrete fields) as readable text."""
+    result: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in SECRET_FIELDS or (fields is not None and field.name not in fields):
+            continue
+        if field.primary_key:
+            continue
+        value = getattr(obj, field.name)
+        if field.choices and not isinstance(value, models.Model):
+            display = getattr(obj, f"get_{field.name}_display", None)
+            value = display() if callable(display) else value
+        result[field.name] = _plain(value)
+    return result
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Fields whose value changed, as ``{field: [old, new]}``."""
+    keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
+    return {key: [before.get(key), after.get(key)] for key in keys if before.get(key) != after.get(key)}
+
+
+def _actor_name(actor: Any) -> str:
+    if actor is None:
+        return "系统"
+    name = getattr(actor, "display_name", None) or getattr(actor, "get_username", lambda: "")()
+    return str(name)[:150]
+
+
+def _region_code(obj: models.Model | None, region_code: str | None) -> str:
+    if region_code is not None:
+        return region_code
+    code = getattr(obj, "audit_region_code", "") if obj is not None else ""
+    return str(code or "")
+
+
+def record(
+    *,
+    actor: Any,
+    kind: str,
+    action: str,
+    obj: models.Model | None = None,
+    changes: Mapping[str, Any] | None = None,
+    detail: str = "",
+    region_code: str | None = None,
+    object_type: str | None = None,
+    object_id: str = "",
+    object_repr: str = "",
+) -> AuditEvent:
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)
+    user = actor if getattr(actor, "pk", None) is not None else None
+    return AuditEvent.objects.create(
+        actor=user,
+        actor_name=_actor_name(actor),
+        kind=kind,
+        action=action,
+        object_type=(object_type or "")[:64],
+        object_id=object_id[:64],
+        object_repr=object_repr[:200],
+        region_code=_region_code(obj, region_code),
+        changes=dict(changes or {}),
+        detail=detail[:500],
+        client_ip=current_client_ip(),
+    )
+
+
+def record_change(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    detail: str = "",
+) -> AuditEvent:
+    """Record a write; ``before`` is empty for a creation."""
+    after = after if after is not None else snapshot(obj)
+    return record(
+        actor=actor, kind=AuditKind.WRITE, action=action, obj=obj, changes=diff(before or {}, after), detail=detail
+    )
+
+
+def record_access(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    export: bool = False,
+    detail: str = "",
+    region_code: str | None = None,
+    object_type: str | None = None,
+) -> AuditEvent:
+    """Record that personal data was read (a dossier, a revealed ID number) or exported."""
+    return record(
+        actor=actor,
+        kind=AuditKind.EXPORT if export else AuditKind.READ,
+        action=action,
+        obj=obj,
+        detail=detail,
+        region_code=region_code,
+        object_type=object_type,
+    )

@@ -1,0 +1,105 @@
+"""Base model, jurisdiction-scoped querysets and the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.scoping import ScopedQuerySet
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class AuditKind(models.TextChoices):
+    WRITE = "write", _("Change")
+    READ = "read", _("Read of personal data")
+    EXPORT = "export", _("Export")
+    LOGIN = "login", _("Sign-in")
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or delete an audit record."""
+
+
+class AuditEventQuerySet(ScopedQuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("Audit events are append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Audit events are append-only.")
+
+
+class AuditEvent(models.Model):
+    """One entry of the audit trail. Written only through core.audit; never changed."""
+
+    scope_path: ClassVar[str] = "region_code"
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=AuditKind.choices, db_index=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True, db_index=True)
+    object_id = models.CharField(_("object ID"), max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    region_code = models.CharField(_("jurisdiction code"), max_length=12, blank=True, db_index=True)
+    changes = models.JSONField(_("changed fields"), default=dict, blank=True)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["region_code", "at"], name="audit_region_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"
+
+    def change_rows(self) -> list[tuple[str, Any, Any]]:
+        """The changed fields with their display labels, for people to read."""
+        model = None
+        if self.object_type:
+            try:
+                model = apps.get_model(self.object_type)
+            except (LookupError, ValueError):
+                model = None
+        rows = []
+        for name, values in (self.changes or {}).items():
+            label = name
+            if model is not None:
+                try:
+                    label = str(model._meta.get_field(name).verbose_name)
+                except FieldDoesNotExist:
+                    pass
+            old, new = (list(values) + [None, None])[:2] if isinstance(values, list) else (None, values)
+            rows.append((label, old, new))
+        return rows
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Audit events are append-only.")
