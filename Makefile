@@ -66,8 +66,8 @@ lint: install-dev ## ruff (lint and format check) and mypy
 	$(VENV)/bin/mypy .
 
 messages: install-dev ## Extract English msgids into locale/zh_Hans and compile
-	$(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=var --no-obsolete
-	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules
+	DJANGO_SETTINGS_MODULE=config.settings_test $(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=var --no-obsolete
+	DJANGO_SETTINGS_MODULE=config.settings_test $(MANAGE) compilemessages --ignore=.venv --ignore=node_modules
 
 lock: ## Re-resolve requirements/*.in into the pinned requirements/*.txt
 	$(PYTHON) -m venv /tmp/shouhu-lock && /tmp/shouhu-lock/bin/pip install --quiet uv

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.scoping import ScopedQuerySet
 
@@ -36,7 +37,7 @@ class Kind(models.TextChoices):
     COUNTY = "county", _("County-level division")
     SUBDISTRICT = "subdistrict", _("Subdistrict")
     TOWN = "town", _("Town")
-    TOWNSHIP = "township", _("Township")
+    TOWNSHIP = "township", pgettext_lazy("region kind", "Township")
     DEVELOPMENT_ZONE = "development_zone", _("Development zone")
     RESIDENTS_COMMITTEE = "residents_committee", _("Residents' committee")
     VILLAGE_COMMITTEE = "village_committee", _("Village committee")
@@ -53,7 +54,7 @@ class Region(models.Model):
 
     code = models.CharField(_("division code"), max_length=12, unique=True)
     name = models.CharField(_("name"), max_length=100)
-    full_name = models.CharField(_("full name"), max_length=300, db_index=True)
+    full_name = models.CharField(_("complete name"), max_length=300, db_index=True)
     level = models.CharField(_("level"), max_length=12, choices=Level.choices, db_index=True)
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     parent = models.ForeignKey(

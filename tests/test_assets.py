@@ -1,0 +1,46 @@
+"""Nothing is loaded from outside the app: users are on an intranet."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+
+ROOT = Path(__file__).resolve().parent.parent
+EXTERNAL = re.compile(r"""(?:src|href|url)\s*[=(]\s*["']?(?:https?:)?//""", re.I)
+
+
+def _own_files() -> list[Path]:
+    files = [p for p in ROOT.rglob("*.html") if ".venv" not in p.parts and "node_modules" not in p.parts]
+    files += list((ROOT / "static" / "shouhu").rglob("*"))
+    return [p for p in files if p.is_file() and "var" not in p.relative_to(ROOT).parts[:1]]
+
+
+def test_templates_and_own_static_load_nothing_external() -> None:
+    offenders = [str(p) for p in _own_files() if EXTERNAL.search(p.read_text(encoding="utf-8", errors="ignore"))]
+    assert offenders == []
+
+
+def test_vendor_assets_are_served_by_the_app() -> None:
+    for path in [
+        "vendor/bootstrap/bootstrap.min.css",
+        "vendor/bootstrap/bootstrap.bundle.min.js",
+        "vendor/htmx/htmx.min.js",
+        "vendor/echarts/echarts.min.js",
+        "vendor/bootstrap-icons/bootstrap-icons.min.css",
+    ]:
+        assert finders.find(path), f"{path} missing: run `make assets`"
+
+
+def test_bootstrap_icons_fonts_are_local() -> None:
+    css = (ROOT / "static" / "vendor" / "bootstrap-icons" / "bootstrap-icons.min.css").read_text()
+    assert not re.search(r"url\(\s*[\"']?(?:https?:)?//", css) and "fonts/bootstrap-icons.woff2" in css
+
+
+def test_no_cdn_in_rendered_login(client) -> None:  # type: ignore[no-untyped-def]
+    body = client.get("/accounts/login/").content.decode()
+    for url in re.findall(r'(?:src|href)="([^"]+)"', body):
+        assert url.startswith(("/", "#", "?")), url
+    assert settings.STATIC_URL.strip("/") in body

@@ -1,0 +1,164 @@
+"""Walk every scoped model and every URL: out of jurisdiction is a 404 or an empty list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import Organisation, User
+from conftest import Cast, client_for
+from core.models import AuditEvent
+from core.scoping import get_for_user_or_404, is_scoped_model
+from regions.models import Region
+from tests.factories import AuditEventFactory
+
+PROJECT_APPS = {"core", "regions", "accounts"}
+
+# Models that are deliberately not scoped, with the reason. Everything else must be.
+UNSCOPED_MODELS: dict[str, str] = {}
+
+
+def _project_models() -> list[type[Any]]:
+    return [m for m in apps.get_models() if m._meta.app_label in PROJECT_APPS]
+
+
+def test_every_project_model_is_scoped_or_explained() -> None:
+    for model in _project_models():
+        label = model._meta.label
+        assert is_scoped_model(model) or label in UNSCOPED_MODELS, f"{label} has no jurisdiction scoping"
+
+
+# For each scoped model: make a row that lies in township A (江口镇).
+ROW_IN_TOWNSHIP_A: dict[str, Callable[[Cast], Any]] = {
+    "regions.Region": lambda c: c.village_a,
+    "accounts.Organisation": lambda c: c.committee_a,
+    "accounts.User": lambda c: c.director_a,
+    "core.AuditEvent": lambda c: AuditEventFactory(region_code=c.village_a.code),
+}
+
+
+def test_every_scoped_model_has_a_walker_row() -> None:
+    scoped = {m._meta.label for m in _project_models() if is_scoped_model(m)}
+    assert scoped == set(ROW_IN_TOWNSHIP_A)
+
+
+@pytest.mark.parametrize("label", sorted(ROW_IN_TOWNSHIP_A))
+def test_scoped_model_hides_rows_outside_jurisdiction(cast: Cast, label: str) -> None:
+    model = apps.get_model(label)
+    row = ROW_IN_TOWNSHIP_A[label](cast)
+    manager = model._default_manager
+    for outsider in (cast.supervisor_b, cast.director_b, cast.outsider):
+        assert not manager.for_user(outsider).filter(pk=row.pk).exists(), f"{outsider} sees {label}"
+    for insider in (cast.supervisor_a, cast.district_admin, cast.system_admin, cast.leader):
+        assert manager.for_user(insider).filter(pk=row.pk).exists(), f"{insider} does not see {label}"
+
+
+def test_anonymous_and_inactive_users_see_nothing(cast: Cast) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    cast.district_admin.is_active = False
+    for user in (AnonymousUser(), None, cast.district_admin):
+        assert not Region.objects.for_user(user).exists()
+        assert not User.objects.for_user(user).exists()
+
+
+def test_get_for_user_or_404_raises_404_out_of_scope(cast: Cast) -> None:
+    from django.http import Http404
+
+    with pytest.raises(Http404):
+        get_for_user_or_404(Organisation, cast.supervisor_b, pk=cast.committee_a.pk)
+    assert get_for_user_or_404(Organisation, cast.supervisor_a, pk=cast.committee_a.pk) == cast.committee_a
+    with pytest.raises(TypeError):
+        get_for_user_or_404(apps.get_model("contenttypes.ContentType"), cast.supervisor_a, pk=1)
+
+
+# --- URLs -----------------------------------------------------------------------------------
+
+PUBLIC_URLS = {"login", "logout", "healthz"}
+
+# URL name -> kwargs that point at something in township A (None: the URL takes no kwargs and
+# is a list or a page of one's own).
+DETAIL_URLS: dict[str, Callable[[Cast], dict[str, Any]]] = {
+    "region_detail": lambda c: {"code": c.village_a.code},
+    "organisation_detail": lambda c: {"pk": c.committee_a.pk},
+    "organisation_update": lambda c: {"pk": c.committee_a.pk},
+    "user_detail": lambda c: {"pk": c.director_a.pk},
+    "user_update": lambda c: {"pk": c.director_a.pk},
+    "user_reset_password": lambda c: {"pk": c.director_a.pk},
+    "audit_detail": lambda c: {"pk": AuditEventFactory(region_code=c.village_a.code).pk},
+}
+LIST_URLS = {
+    "home",
+    "region_index",
+    "organisation_list",
+    "organisation_create",
+    "user_list",
+    "user_create",
+    "audit_list",
+    "profile",
+    "password_change",
+}
+
+
+def _url_names(resolver: URLResolver | None = None) -> set[str]:
+    names: set[str] = set()
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            names |= _url_names(pattern)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(pattern.name)
+    return names
+
+
+def test_every_url_is_walked() -> None:
+    assert _url_names() == PUBLIC_URLS | set(DETAIL_URLS) | LIST_URLS
+
+
+@pytest.mark.parametrize("name", sorted(DETAIL_URLS))
+def test_detail_urls_are_404_outside_jurisdiction(cast: Cast, name: str) -> None:
+    url = reverse(name, kwargs=DETAIL_URLS[name](cast))
+    # The other township's supervisor, the other village's director and another county's
+    # district administrator (who holds every permission in their own county) all get 404 or,
+    # if their role lacks the function altogether, 403 — never the page.
+    for outsider in (cast.supervisor_b, cast.director_b, cast.outsider):
+        response = client_for(outsider).get(url)
+        assert response.status_code in (403, 404), f"{outsider.username} got {response.status_code} for {url}"
+    assert client_for(cast.outsider).get(url).status_code == 404
+    # Inside the jurisdiction, with the permission, the page is there.
+    assert client_for(cast.district_admin).get(url).status_code == 200
+
+
+@pytest.mark.parametrize("name", sorted(LIST_URLS))
+def test_list_urls_show_nothing_from_another_jurisdiction(cast: Cast, name: str) -> None:
+    AuditEventFactory(region_code=cast.village_a.code, object_repr="江口镇的秘密对象")
+    url = reverse(name)
+    for outsider in (cast.outsider, cast.supervisor_b):
+        response = client_for(outsider).get(url)
+        assert response.status_code in (200, 403)
+        body = response.content.decode()
+        for secret in ("东大村委会", "儿童主任东大", "江口镇的秘密对象", "江口派出所"):
+            assert secret not in body, f"{outsider.username} sees {secret} on {url}"
+
+
+def test_anonymous_is_sent_to_login_everywhere(cast: Cast) -> None:
+    from django.test import Client
+
+    client = Client()
+    for name in sorted(LIST_URLS):
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], name
+    for name, kwargs in DETAIL_URLS.items():
+        response = client.get(reverse(name, kwargs=kwargs(cast)))
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], name
+
+
+def test_audit_event_rows_only_in_scope_on_the_list(cast: Cast) -> None:
+    AuditEventFactory(region_code=cast.village_a.code, object_repr="甲村对象")
+    AuditEventFactory(region_code=cast.village_b.code, object_repr="乙村对象")
+    body = client_for(cast.supervisor_a).get(reverse("audit_list")).content.decode()
+    assert "甲村对象" in body and "乙村对象" not in body
+    assert AuditEvent.objects.for_user(cast.supervisor_a).filter(object_repr="乙村对象").count() == 0
