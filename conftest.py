@@ -67,14 +67,14 @@ def cast(db: None) -> Cast:
     village_b = _region("350303106201", "白沙村委会", Level.VILLAGE, Kind.VILLAGE_COMMITTEE, township_b)
     other_county = _region("350304000000", "荔城区", Level.COUNTY, Kind.COUNTY, prefecture)
 
-    civil = OrganisationFactory(name="涵江区民政局", kind=OrgKind.CIVIL_AFFAIRS, region=county)
-    gov_a = OrganisationFactory(name="江口镇人民政府", kind=OrgKind.TOWNSHIP_GOVERNMENT, region=township_a)
-    gov_b = OrganisationFactory(name="白沙镇人民政府", kind=OrgKind.TOWNSHIP_GOVERNMENT, region=township_b)
-    committee_a = OrganisationFactory(name="东大村委会", kind=OrgKind.VILLAGE_COMMITTEE, region=village_a)
-    committee_b = OrganisationFactory(name="白沙村委会", kind=OrgKind.VILLAGE_COMMITTEE, region=village_b)
-    school_a = OrganisationFactory(name="江口中心小学", kind=OrgKind.SCHOOL, region=township_a)
-    police_a = OrganisationFactory(name="江口派出所", kind=OrgKind.POLICE_STATION, region=township_a)
-    outsider_org = OrganisationFactory(name="荔城区民政局", kind=OrgKind.CIVIL_AFFAIRS, region=other_county)
+    civil = OrganisationFactory.create(name="涵江区民政局", kind=OrgKind.CIVIL_AFFAIRS, region=county)
+    gov_a = OrganisationFactory.create(name="江口镇人民政府", kind=OrgKind.TOWNSHIP_GOVERNMENT, region=township_a)
+    gov_b = OrganisationFactory.create(name="白沙镇人民政府", kind=OrgKind.TOWNSHIP_GOVERNMENT, region=township_b)
+    committee_a = OrganisationFactory.create(name="东大村委会", kind=OrgKind.VILLAGE_COMMITTEE, region=village_a)
+    committee_b = OrganisationFactory.create(name="白沙村委会", kind=OrgKind.VILLAGE_COMMITTEE, region=village_b)
+    school_a = OrganisationFactory.create(name="江口中心小学", kind=OrgKind.SCHOOL, region=township_a)
+    police_a = OrganisationFactory.create(name="江口派出所", kind=OrgKind.POLICE_STATION, region=township_a)
+    outsider_org = OrganisationFactory.create(name="荔城区民政局", kind=OrgKind.CIVIL_AFFAIRS, region=other_county)
 
     return Cast(
         county=county,
@@ -91,16 +91,34 @@ def cast(db: None) -> Cast:
         school_a=school_a,
         police_a=police_a,
         outsider_org=outsider_org,
-        system_admin=UserFactory(username="sysadmin", name="系统管理员甲", role=Role.SYSTEM_ADMIN, organisation=civil),
-        district_admin=UserFactory(username="district", name="民政管理员乙", role=Role.DISTRICT_ADMIN, organisation=civil),
-        supervisor_a=UserFactory(username="sup_a", name="督导员江口", role=Role.TOWNSHIP_SUPERVISOR, organisation=gov_a),
-        supervisor_b=UserFactory(username="sup_b", name="督导员白沙", role=Role.TOWNSHIP_SUPERVISOR, organisation=gov_b),
-        director_a=UserFactory(username="dir_a", name="儿童主任东大", role=Role.VILLAGE_DIRECTOR, organisation=committee_a),
-        director_b=UserFactory(username="dir_b", name="儿童主任白沙", role=Role.VILLAGE_DIRECTOR, organisation=committee_b),
-        school_liaison_a=UserFactory(username="school_a", name="学校联络员", role=Role.SCHOOL_LIAISON, organisation=school_a),
-        police_a_officer=UserFactory(username="police_a", name="民警江口", role=Role.POLICE_OFFICER, organisation=police_a),
-        leader=UserFactory(username="leader", name="领导丙", role=Role.LEADER, organisation=civil),
-        outsider=UserFactory(username="outsider", name="外区管理员", role=Role.DISTRICT_ADMIN, organisation=outsider_org),
+        system_admin=UserFactory.create(
+            username="sysadmin", name="系统管理员甲", role=Role.SYSTEM_ADMIN, organisation=civil
+        ),
+        district_admin=UserFactory.create(
+            username="district", name="民政管理员乙", role=Role.DISTRICT_ADMIN, organisation=civil
+        ),
+        supervisor_a=UserFactory.create(
+            username="sup_a", name="督导员江口", role=Role.TOWNSHIP_SUPERVISOR, organisation=gov_a
+        ),
+        supervisor_b=UserFactory.create(
+            username="sup_b", name="督导员白沙", role=Role.TOWNSHIP_SUPERVISOR, organisation=gov_b
+        ),
+        director_a=UserFactory.create(
+            username="dir_a", name="儿童主任东大", role=Role.VILLAGE_DIRECTOR, organisation=committee_a
+        ),
+        director_b=UserFactory.create(
+            username="dir_b", name="儿童主任白沙", role=Role.VILLAGE_DIRECTOR, organisation=committee_b
+        ),
+        school_liaison_a=UserFactory.create(
+            username="school_a", name="学校联络员", role=Role.SCHOOL_LIAISON, organisation=school_a
+        ),
+        police_a_officer=UserFactory.create(
+            username="police_a", name="民警江口", role=Role.POLICE_OFFICER, organisation=police_a
+        ),
+        leader=UserFactory.create(username="leader", name="领导丙", role=Role.LEADER, organisation=civil),
+        outsider=UserFactory.create(
+            username="outsider", name="外区管理员", role=Role.DISTRICT_ADMIN, organisation=outsider_org
+        ),
     )
 
 

@@ -10,7 +10,6 @@ import functools
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
-
 from django.db import transaction
 
 from accounts.models import Organisation, User
@@ -19,14 +18,26 @@ from core import audit
 from core.models import AuditKind
 from regions.models import Level, Region
 
-DEMO_PASSWORD = "Shouhu-demo-2026"
+DEMO_PASSWORD = "Shouhu-demo-2026"  # noqa: S105  (demo accounts only, printed by make run)
 COUNTY_CODE = "350303000000"
 
 # (name, kind, duties) — the 22 member units of the joint meeting, in the seed's order.
 MEMBER_UNITS: list[tuple[str, str, str]] = [
-    ("涵江区民政局", OrgKind.CIVIL_AFFAIRS, "会同教育、公安等部门开展摸底排查，健全信息报送机制；将符合条件的留守儿童及其家庭纳入社会救助、社会福利保障范围；督促指导乡镇、村（居）开展监护监督。联席会议办公室设在区民政局。"),
-    ("涵江区教育局", OrgKind.DEPARTMENT, "完善控辍保学机制，落实教育资助；指导学校、幼儿园加强心理健康教育和安全管理；加强农村寄宿制学校建设。"),
-    ("莆田市公安局涵江分局", OrgKind.POLICE_BUREAU, "指导派出所落实强制报告受理、出警调查、应急处置、救助保护、案件侦查、情况通报、监护干预等措施。"),
+    (
+        "涵江区民政局",
+        OrgKind.CIVIL_AFFAIRS,
+        "会同教育、公安等部门开展摸底排查，健全信息报送机制；将符合条件的留守儿童及其家庭纳入社会救助、社会福利保障范围；督促指导乡镇、村（居）开展监护监督。联席会议办公室设在区民政局。",
+    ),
+    (
+        "涵江区教育局",
+        OrgKind.DEPARTMENT,
+        "完善控辍保学机制，落实教育资助；指导学校、幼儿园加强心理健康教育和安全管理；加强农村寄宿制学校建设。",
+    ),
+    (
+        "莆田市公安局涵江分局",
+        OrgKind.POLICE_BUREAU,
+        "指导派出所落实强制报告受理、出警调查、应急处置、救助保护、案件侦查、情况通报、监护干预等措施。",
+    ),
     ("涵江区综治办", OrgKind.DEPARTMENT, "将留守儿童关爱保护工作纳入社会治安综合治理考核。"),
     ("涵江区文明办", OrgKind.DEPARTMENT, "将留守儿童关爱保护工作纳入未成年人思想道德建设考核。"),
     ("中共涵江区委宣传部", OrgKind.DEPARTMENT, "指导媒体开展专项宣传，指导建立舆情监测预警和应对机制。"),
@@ -146,11 +157,17 @@ def load_demo() -> list[DemoLogin]:
         others[name] = _org(name, kind, region, parent=parent)
 
     logins: list[DemoLogin] = []
-    logins.append(DemoLogin(_user("admin", "系统管理员（演示）", civil, Role.SYSTEM_ADMIN).username, Role.SYSTEM_ADMIN.label, "全部"))
+    logins.append(
+        DemoLogin(
+            _user("admin", "系统管理员（演示）", civil, Role.SYSTEM_ADMIN).username,
+            str(Role.SYSTEM_ADMIN.label),
+            "全部",
+        )
+    )
     _user("mzj", "区民政局管理员（演示）", civil, Role.DISTRICT_ADMIN, _demo_phone(1))
-    logins.append(DemoLogin("mzj", Role.DISTRICT_ADMIN.label, county.name))
+    logins.append(DemoLogin("mzj", str(Role.DISTRICT_ADMIN.label), county.name))
     _user("leader", "分管领导（演示）", civil, Role.LEADER)
-    logins.append(DemoLogin("leader", Role.LEADER.label, county.name))
+    logins.append(DemoLogin("leader", str(Role.LEADER.label), county.name))
     _user("jyj", "区教育局联络员（演示）", education, Role.DEPARTMENT_LIAISON, _demo_phone(2))
     _user("fl", "区妇联联络员（演示）", units["涵江区妇联"], Role.DEPARTMENT_LIAISON, _demo_phone(3))
 
@@ -158,23 +175,45 @@ def load_demo() -> list[DemoLogin]:
     for township in townships:
         gov = _org(township_government_name(township), OrgKind.TOWNSHIP_GOVERNMENT, township, parent=None)
         n += 1
-        _user(f"dd{township.code[6:9]}", f"{township.name}儿童督导员（演示）", gov, Role.TOWNSHIP_SUPERVISOR, _demo_phone(n))
+        _user(
+            f"dd{township.code[6:9]}",
+            f"{township.name}儿童督导员（演示）",
+            gov,
+            Role.TOWNSHIP_SUPERVISOR,
+            _demo_phone(n),
+        )
         for village in Region.objects.filter(parent=township, is_active=True):
             committee = _org(village.name, OrgKind.VILLAGE_COMMITTEE, village, parent=gov)
             n += 1
-            _user(f"cz{village.code[6:]}", f"{village.name.removesuffix('委会')}儿童主任（演示）", committee, Role.VILLAGE_DIRECTOR, _demo_phone(n))
+            _user(
+                f"cz{village.code[6:]}",
+                f"{village.name.removesuffix('委会')}儿童主任（演示）",
+                committee,
+                Role.VILLAGE_DIRECTOR,
+                _demo_phone(n),
+            )
 
     jiangkou = by_code["350303104000"]
     first_village = Region.objects.filter(parent=jiangkou).order_by("code").first()
-    logins.append(DemoLogin("dd104", Role.TOWNSHIP_SUPERVISOR.label, jiangkou.name))
+    logins.append(DemoLogin("dd104", str(Role.TOWNSHIP_SUPERVISOR.label), jiangkou.name))
     if first_village is not None:
-        logins.append(DemoLogin(f"cz{first_village.code[6:]}", Role.VILLAGE_DIRECTOR.label, f"{jiangkou.name}{first_village.name}"))
+        logins.append(
+            DemoLogin(
+                f"cz{first_village.code[6:]}", str(Role.VILLAGE_DIRECTOR.label), f"{jiangkou.name}{first_village.name}"
+            )
+        )
     _user("xx104", "江口中心小学联络员（演示）", others["江口中心小学（演示）"], Role.SCHOOL_LIAISON, _demo_phone(900))
-    logins.append(DemoLogin("xx104", Role.SCHOOL_LIAISON.label, "江口中心小学（演示）"))
+    logins.append(DemoLogin("xx104", str(Role.SCHOOL_LIAISON.label), "江口中心小学（演示）"))
     _user("pcs104", "江口派出所民警（演示）", others["江口派出所"], Role.POLICE_OFFICER, _demo_phone(901))
-    logins.append(DemoLogin("pcs104", Role.POLICE_OFFICER.label, "江口派出所"))
+    logins.append(DemoLogin("pcs104", str(Role.POLICE_OFFICER.label), "江口派出所"))
     _user("sg", "社工（演示）", others["涵江区益心社会工作服务中心（演示）"], Role.SERVICE_PROVIDER, _demo_phone(902))
-    logins.append(DemoLogin("sg", Role.SERVICE_PROVIDER.label, county.name))
+    logins.append(DemoLogin("sg", str(Role.SERVICE_PROVIDER.label), county.name))
 
-    audit.record(actor=None, kind=AuditKind.WRITE, action="demo.load", region_code=COUNTY_CODE, detail="演示机构和用户已创建或刷新")
+    audit.record(
+        actor=None,
+        kind=AuditKind.WRITE,
+        action="demo.load",
+        region_code=COUNTY_CODE,
+        detail="演示机构和用户已创建或刷新",
+    )
     return logins

@@ -88,7 +88,7 @@ class User(AbstractUser):
     must_change_password = models.BooleanField(_("must change password at next sign-in"), default=False)
     is_demo = models.BooleanField(_("demo data"), default=False)
 
-    objects = ShouhuUserManager()
+    objects = ShouhuUserManager()  # type: ignore[misc]
 
     REQUIRED_FIELDS = ["name"]
 

@@ -14,7 +14,9 @@ from core.models import AuditEvent
 from regions.models import Level, Region
 
 
-def users_for(user: User, *, query: str = "", role: str = "", organisation_id: str = "", active: str = "") -> QuerySet[User]:
+def users_for(
+    user: User, *, query: str = "", role: str = "", organisation_id: str = "", active: str = ""
+) -> QuerySet[User]:
     qs = User.objects.for_user(user).select_related("organisation__region")
     if query:
         qs = qs.filter(Q(name__icontains=query) | Q(username__icontains=query) | Q(organisation__name__icontains=query))
@@ -28,9 +30,12 @@ def users_for(user: User, *, query: str = "", role: str = "", organisation_id: s
 
 
 def organisations_for(user: User, *, query: str = "", kind: str = "", member: str = "") -> QuerySet[Organisation]:
-    qs = Organisation.objects.for_user(user).select_related("region").annotate(
-        member_count=Count("members", filter=Q(members__is_active=True))
-    ).order_by("region__code", "kind", "name")
+    qs = (
+        Organisation.objects.for_user(user)
+        .select_related("region")
+        .annotate(member_count=Count("members", filter=Q(members__is_active=True)))
+        .order_by("region__code", "kind", "name")
+    )
     if query:
         qs = qs.filter(Q(name__icontains=query) | Q(region__full_name__icontains=query))
     if kind:
@@ -82,15 +87,15 @@ class DirectorCoverage:
 
 
 def _villages_with_director(user: User) -> QuerySet[Region]:
-    has_director = User.objects.filter(
-        organisation__region=OuterRef("pk"), role=Role.VILLAGE_DIRECTOR, is_active=True
+    has_director = User.objects.filter(organisation__region=OuterRef("pk"), role=Role.VILLAGE_DIRECTOR, is_active=True)
+    return (
+        Region.objects.for_user(user).active().filter(level=Level.VILLAGE).annotate(has_director=Exists(has_director))
     )
-    return Region.objects.for_user(user).active().filter(level=Level.VILLAGE).annotate(has_director=Exists(has_director))
 
 
 def director_coverage_by_township(user: User) -> list[DirectorCoverage]:
     """For each township in the user's jurisdiction: villages, and how many have a child director."""
-    villages = list(_villages_with_director(user).values("parent_id", "has_director"))
+    villages = list(_villages_with_director(user).values("parent_id", "has_director"))  # type: ignore[misc]
     townships = {r.pk: r for r in Region.objects.for_user(user).active().filter(level=Level.TOWNSHIP)}
     if not townships:
         # A village officer's jurisdiction holds no township: report their own township's line.
@@ -103,8 +108,30 @@ def director_coverage_by_township(user: User) -> list[DirectorCoverage]:
     return [DirectorCoverage(townships[pk], v, s) for pk, (v, s) in totals.items()]
 
 
+@dataclass
+class VillageStaffing:
+    village: Region
+    directors: list[User]
+
+
+def village_staffing(user: User) -> list[VillageStaffing]:
+    """Each village in the user's jurisdiction with its active child directors (two queries)."""
+    villages = list(Region.objects.for_user(user).active().filter(level=Level.VILLAGE).order_by("code"))
+    directors: dict[int, list[User]] = {}
+    for director in (
+        User.objects.for_user(user)
+        .filter(role=Role.VILLAGE_DIRECTOR, is_active=True)
+        .select_related("organisation")
+        .order_by("name")
+    ):
+        if director.organisation is not None:
+            directors.setdefault(director.organisation.region_id, []).append(director)
+    return [VillageStaffing(v, directors.get(v.pk, [])) for v in villages]
+
+
 def villages_without_director(user: User, limit: int = 50) -> list[Region]:
-    return list(_villages_with_director(user).filter(has_director=False).select_related("parent")[:limit])
+    missing = _villages_with_director(user).filter(has_director=False)  # type: ignore[misc]
+    return list(missing.select_related("parent")[:limit])
 
 
 def home_summary(user: User) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -22,8 +23,10 @@ from accounts.forms import (
 from accounts.models import Organisation, User
 from accounts.permissions import Perm, has_perm, require
 from accounts.roles import Role
+from core.http import is_htmx
 from core.pagination import paginate, querystring_without_page
 from core.scoping import get_for_user_or_404
+from regions.models import Level
 
 
 def _user(request: HttpRequest) -> User:
@@ -31,13 +34,13 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-def _apply_errors(form: object, exc: ValidationError) -> None:
-    add_error = getattr(form, "add_error")
+def _apply_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Show a service's validation errors on the form, at the field where there is one."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
-            add_error(field if field in getattr(form, "fields") else None, errors)
+            form.add_error(field if field in form.fields else None, errors)
     else:
-        add_error(None, exc)
+        form.add_error(None, exc)
 
 
 @login_required
@@ -47,6 +50,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.role == Role.VILLAGE_DIRECTOR:
         context["supervisors"] = selectors.supervisors_for_village(user)
         context["colleagues"] = selectors.colleagues_of(user)
+    elif user.jurisdiction is not None and user.jurisdiction.level == Level.TOWNSHIP:
+        context["staffing"] = selectors.village_staffing(user)
     else:
         coverage = selectors.director_coverage_by_township(user)
         context["coverage"] = coverage
@@ -86,7 +91,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.users_for(
         _user(request), query=data.get("q", ""), role=data.get("role", ""), active=data.get("active", "")
     )
-    template = "accounts/_user_rows.html" if request.htmx else "accounts/user_list.html"
+    template = "accounts/_user_rows.html" if is_htmx(request) else "accounts/user_list.html"
     return render(
         request,
         template,
@@ -160,7 +165,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.organisations_for(
         _user(request), query=data.get("q", ""), kind=data.get("kind", ""), member="1" if data.get("member") else ""
     )
-    template = "accounts/_organisation_rows.html" if request.htmx else "accounts/organisation_list.html"
+    template = "accounts/_organisation_rows.html" if is_htmx(request) else "accounts/organisation_list.html"
     return render(
         request,
         template,
@@ -172,9 +177,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     organisation = get_for_user_or_404(Organisation.objects.select_related("region", "parent"), user, pk=pk)
-    members = (
-        selectors.users_for(user).filter(organisation=organisation) if has_perm(user, Perm.VIEW_USERS) else None
-    )
+    members = selectors.users_for(user).filter(organisation=organisation) if has_perm(user, Perm.VIEW_USERS) else None
     return render(request, "accounts/organisation_detail.html", {"organisation": organisation, "members": members})
 
 
@@ -227,7 +230,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         date_from=data.get("date_from"),
         date_to=data.get("date_to"),
     )
-    template = "accounts/_audit_rows.html" if request.htmx else "accounts/audit_list.html"
+    template = "accounts/_audit_rows.html" if is_htmx(request) else "accounts/audit_list.html"
     return render(
         request,
         template,

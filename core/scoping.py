@@ -12,7 +12,7 @@ Views reach scoped rows only through ``Model.objects.for_user(user)`` or
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 
 from django.db import models
 from django.http import Http404
@@ -24,8 +24,11 @@ _M = TypeVar("_M", bound=models.Model)
 
 
 class ScopedUser(Protocol):
-    is_authenticated: bool
-    is_active: bool
+    @property
+    def is_authenticated(self) -> bool: ...
+
+    @property
+    def is_active(self) -> bool: ...
 
     @property
     def scope_prefix(self) -> str | None: ...
@@ -39,13 +42,13 @@ def scope_prefix_of(user: Any) -> str | None:
 
 
 class ScopedQuerySet(models.QuerySet[_M]):
-    def for_user(self, user: ScopedUser | AnonymousUser | None) -> ScopedQuerySet[_M]:
+    def for_user(self, user: ScopedUser | AnonymousUser | None) -> Self:
         prefix = scope_prefix_of(user)
         if prefix is None:
             return self.none()
         if prefix == "":
             return self.all()
-        path: str = getattr(self.model, "scope_path")
+        path: str = getattr(self.model, "scope_path")  # noqa: B009  (declared by each scoped model)
         return self.filter(**{f"{path}__startswith": prefix})
 
 

@@ -132,7 +132,11 @@ def regions_load(*, actor: Any, content: bytes, release: str, retire_missing: bo
 
     if retire_missing and parsed:
         levels = {level for _, _, level, _ in parsed}
-        roots = {code[: PREFIX_LENGTH[Level(level)]] for code, _, level, _ in parsed if level == min(levels, key=lambda lv: LEVEL_DEPTH[Level(lv)])}
+        roots = {
+            code[: PREFIX_LENGTH[Level(level)]]
+            for code, _, level, _ in parsed
+            if level == min(levels, key=lambda lv: LEVEL_DEPTH[Level(lv)])
+        }
         for region in existing.values():
             if (
                 region.is_active

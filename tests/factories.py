@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import factory
 from django.contrib.auth.hashers import make_password
+from factory.declarations import LazyAttribute, Sequence, SubFactory
 
 from accounts.models import Organisation, User
 from accounts.roles import OrgKind, Role
@@ -19,9 +20,9 @@ class RegionFactory(factory.django.DjangoModelFactory[Region]):
         model = Region
         django_get_or_create = ("code",)
 
-    code = factory.Sequence(lambda n: f"350303{900 + n % 99:03d}000")
-    name = factory.Sequence(lambda n: f"测试{n}镇")
-    full_name = factory.LazyAttribute(lambda o: f"{o.parent.full_name if o.parent else ''}{o.name}")
+    code = Sequence(lambda n: f"350303{900 + n % 99:03d}000")
+    name = Sequence(lambda n: f"测试{n}镇")
+    full_name = LazyAttribute(lambda o: f"{o.parent.full_name if o.parent else ''}{o.name}")
     level = Level.TOWNSHIP
     kind = Kind.TOWN
     parent = None
@@ -31,9 +32,9 @@ class OrganisationFactory(factory.django.DjangoModelFactory[Organisation]):
     class Meta:
         model = Organisation
 
-    name = factory.Sequence(lambda n: f"测试单位{n}")
+    name = Sequence(lambda n: f"测试单位{n}")
     kind = OrgKind.VILLAGE_COMMITTEE
-    region = factory.SubFactory(RegionFactory)
+    region = SubFactory(RegionFactory)
 
 
 class UserFactory(factory.django.DjangoModelFactory[User]):
@@ -41,11 +42,11 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
         model = User
         django_get_or_create = ("username",)
 
-    username = factory.Sequence(lambda n: f"user{n}")
-    name = factory.Sequence(lambda n: f"测试用户{n}")
+    username = Sequence(lambda n: f"user{n}")
+    name = Sequence(lambda n: f"测试用户{n}")
     password = _PASSWORD_HASH
     role = Role.VILLAGE_DIRECTOR
-    organisation = factory.SubFactory(OrganisationFactory)
+    organisation = SubFactory(OrganisationFactory)
 
 
 class AuditEventFactory(factory.django.DjangoModelFactory[AuditEvent]):
@@ -55,4 +56,4 @@ class AuditEventFactory(factory.django.DjangoModelFactory[AuditEvent]):
     kind = AuditKind.WRITE
     action = "test.event"
     actor_name = "测试"
-    object_repr = factory.Sequence(lambda n: f"测试对象{n}")
+    object_repr = Sequence(lambda n: f"测试对象{n}")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +19,7 @@ from tests.factories import PASSWORD
 GOOD_PASSWORD = "Cun-zhuren-2026"
 
 
-def login(client: Client, username: str, password: str) -> object:
+def login(client: Client, username: str, password: str) -> Any:
     return client.post(reverse("login"), {"username": username, "password": password})
 
 

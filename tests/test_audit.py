@@ -18,7 +18,7 @@ def test_diff_lists_only_changed_fields() -> None:
 
 
 def test_audit_events_are_append_only(cast: Cast) -> None:
-    event = AuditEventFactory(region_code=cast.village_a.code)
+    event = AuditEventFactory.create(region_code=cast.village_a.code)
     event.detail = "tampered"
     with pytest.raises(AppendOnlyError):
         event.save()
@@ -54,13 +54,15 @@ def test_client_address_is_recorded(cast: Cast) -> None:
 
 
 def test_export_is_recorded_as_export(cast: Cast) -> None:
-    event = audit.record_access(actor=cast.district_admin, action="ledger.export", export=True, region_code="350303000000")
+    event = audit.record_access(
+        actor=cast.district_admin, action="ledger.export", export=True, region_code="350303000000"
+    )
     assert event.kind == AuditKind.EXPORT
 
 
 def test_admin_filters_the_audit_trail(cast: Cast) -> None:
-    AuditEventFactory(region_code=cast.village_a.code, action="user.create", object_repr="新建对象")
-    AuditEventFactory(region_code=cast.village_a.code, action="organisation.update", object_repr="修改对象")
+    AuditEventFactory.create(region_code=cast.village_a.code, action="user.create", object_repr="新建对象")
+    AuditEventFactory.create(region_code=cast.village_a.code, action="organisation.update", object_repr="修改对象")
     client = client_for(cast.district_admin)
     body = client.get(reverse("audit_list"), {"action": "user."}).content.decode()
     assert "新建对象" in body and "修改对象" not in body

@@ -40,7 +40,9 @@ def test_hanjiang_loads_with_levels_kinds_and_parents(hanjiang: None) -> None:
 def test_loading_twice_changes_nothing(hanjiang: None) -> None:
     count = Region.objects.count()
     events = AuditEvent.objects.count()
-    result = regions_load(actor=None, content=(DATA / "hanjiang-350303-villages-2020.csv").read_bytes(), release="NBS 2020")
+    result = regions_load(
+        actor=None, content=(DATA / "hanjiang-350303-villages-2020.csv").read_bytes(), release="NBS 2020"
+    )
     assert (result.created, result.updated) == (0, 0)
     assert Region.objects.count() == count
     assert AuditEvent.objects.count() == events
@@ -70,7 +72,9 @@ def test_gbk_file_and_six_digit_codes_load(db: None) -> None:
 
 
 def test_bad_rows_stop_the_load_with_row_numbers(db: None) -> None:
-    content = "code,name,level,parent_code\n350000,福建省,province,\n3503X0,坏代码,prefecture,\n350300,,prefecture,\n".encode()
+    content = (
+        "code,name,level,parent_code\n350000,福建省,province,\n3503X0,坏代码,prefecture,\n350300,,prefecture,\n"
+    ).encode()
     result = regions_load(actor=None, content=content, release="test")
     assert Region.objects.count() == 0
     assert result.errors[0].startswith("第 3 行") and result.errors[1].startswith("第 4 行")

@@ -37,7 +37,7 @@ ROW_IN_TOWNSHIP_A: dict[str, Callable[[Cast], Any]] = {
     "regions.Region": lambda c: c.village_a,
     "accounts.Organisation": lambda c: c.committee_a,
     "accounts.User": lambda c: c.director_a,
-    "core.AuditEvent": lambda c: AuditEventFactory(region_code=c.village_a.code),
+    "core.AuditEvent": lambda c: AuditEventFactory.create(region_code=c.village_a.code),
 }
 
 
@@ -89,7 +89,7 @@ DETAIL_URLS: dict[str, Callable[[Cast], dict[str, Any]]] = {
     "user_detail": lambda c: {"pk": c.director_a.pk},
     "user_update": lambda c: {"pk": c.director_a.pk},
     "user_reset_password": lambda c: {"pk": c.director_a.pk},
-    "audit_detail": lambda c: {"pk": AuditEventFactory(region_code=c.village_a.code).pk},
+    "audit_detail": lambda c: {"pk": AuditEventFactory.create(region_code=c.village_a.code).pk},
 }
 LIST_URLS = {
     "home",
@@ -134,7 +134,7 @@ def test_detail_urls_are_404_outside_jurisdiction(cast: Cast, name: str) -> None
 
 @pytest.mark.parametrize("name", sorted(LIST_URLS))
 def test_list_urls_show_nothing_from_another_jurisdiction(cast: Cast, name: str) -> None:
-    AuditEventFactory(region_code=cast.village_a.code, object_repr="江口镇的秘密对象")
+    AuditEventFactory.create(region_code=cast.village_a.code, object_repr="江口镇的秘密对象")
     url = reverse(name)
     for outsider in (cast.outsider, cast.supervisor_b):
         response = client_for(outsider).get(url)
@@ -157,8 +157,8 @@ def test_anonymous_is_sent_to_login_everywhere(cast: Cast) -> None:
 
 
 def test_audit_event_rows_only_in_scope_on_the_list(cast: Cast) -> None:
-    AuditEventFactory(region_code=cast.village_a.code, object_repr="甲村对象")
-    AuditEventFactory(region_code=cast.village_b.code, object_repr="乙村对象")
+    AuditEventFactory.create(region_code=cast.village_a.code, object_repr="甲村对象")
+    AuditEventFactory.create(region_code=cast.village_b.code, object_repr="乙村对象")
     body = client_for(cast.supervisor_a).get(reverse("audit_list")).content.decode()
     assert "甲村对象" in body and "乙村对象" not in body
     assert AuditEvent.objects.for_user(cast.supervisor_a).filter(object_repr="乙村对象").count() == 0

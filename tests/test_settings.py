@@ -16,9 +16,14 @@ def _import_settings(**env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "SECURE_HTTPS"}}
     clean.update(env)
     clean["PYTHONPATH"] = str(ROOT)
-    code = "import config.settings as s; print(s.DEBUG, s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS)"
+    code = (
+        "import config.settings as s; "
+        "print(s.DEBUG, s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS)"
+    )
     # Run from a folder with no .env, so that only the given environment counts.
-    return subprocess.run([sys.executable, "-c", code], cwd="/", env=clean, capture_output=True, text=True, check=False)
+    return subprocess.run(  # noqa: S603  (our own interpreter and code)
+        [sys.executable, "-c", code], cwd="/", env=clean, capture_output=True, text=True, check=False
+    )
 
 
 @pytest.mark.skipif((ROOT / ".env").exists(), reason="a local .env would supply the missing values")
