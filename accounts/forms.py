@@ -71,21 +71,31 @@ class OrganisationForm(BootstrapFormMixin, forms.ModelForm[Organisation]):
         self.fields["phone"].validators.append(phone_validator)
 
 
-class UserFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
+class UserFilterForm(BootstrapFormMixin, forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Name, user name or organisation"), "aria-label": _("Search")}
+        ),
+    )
     role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("All roles")), *Role.choices])
     active = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All")), ("1", _("Active")), ("0", _("Deactivated"))]
     )
 
 
-class OrganisationFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
+class OrganisationFilterForm(BootstrapFormMixin, forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or region"), "aria-label": _("Search")}),
+    )
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *OrgKind.choices])
     member = forms.BooleanField(label=_("Joint-meeting members only"), required=False)
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(BootstrapFormMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *AuditKind.choices])
     action = forms.CharField(label=_("Action"), required=False)
     actor = forms.CharField(label=_("Actor"), required=False)
@@ -102,7 +112,10 @@ class _UserFormBase(BootstrapFormMixin, forms.Form):
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         allowed = assignable_roles(actor)
-        self.fields["role"].choices = [(value, label) for value, label in Role.choices if value in allowed]  # type: ignore[attr-defined]
+        self.fields["role"].choices = [  # type: ignore[attr-defined]
+            ("", "---------"),
+            *[(value, label) for value, label in Role.choices if value in allowed],
+        ]
         self.fields["organisation"].queryset = (  # type: ignore[attr-defined]
             Organisation.objects.for_user(actor).filter(is_active=True).select_related("region")
         )

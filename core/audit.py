@@ -13,9 +13,22 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import models
+from django_stubs_ext import StrOrPromise
 
 from core.models import AuditEvent, AuditKind
 from core.request_context import current_client_ip
+
+# Readable names of the actions, filled in by each app (see register_actions).
+ACTION_LABELS: dict[str, StrOrPromise] = {}
+
+
+def register_actions(labels: Mapping[str, StrOrPromise]) -> None:
+    ACTION_LABELS.update(labels)
+
+
+def action_label(action: str) -> StrOrPromise:
+    return ACTION_LABELS.get(action, action)
+
 
 # Never copied into the audit trail, whatever model they sit on.
 SECRET_FIELDS = frozenset({"password", "last_login"})

@@ -85,6 +85,12 @@ class AuditEvent(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("Audit events are append-only.")
 
+    @property
+    def action_label(self) -> str:
+        from core.audit import action_label
+
+        return str(action_label(self.action))
+
     def change_rows(self) -> list[tuple[str, Any, Any]]:
         """The changed fields with their display labels, for people to read."""
         model = None

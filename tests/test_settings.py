@@ -3,51 +3,47 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _import_settings(**env: str) -> subprocess.CompletedProcess[str]:
+def _import_settings(tmp: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Import a copy of the settings in a folder with no .env, so only ``env`` counts."""
+    shutil.copytree(ROOT / "config", tmp / "config", ignore=shutil.ignore_patterns("__pycache__"))
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "SECURE_HTTPS"}}
     clean.update(env)
-    clean["PYTHONPATH"] = str(ROOT)
+    clean["PYTHONPATH"] = str(tmp)
     code = (
         "import config.settings as s; "
         "print(s.DEBUG, s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS)"
     )
-    # Run from a folder with no .env, so that only the given environment counts.
     return subprocess.run(  # noqa: S603  (our own interpreter and code)
-        [sys.executable, "-c", code], cwd="/", env=clean, capture_output=True, text=True, check=False
+        [sys.executable, "-c", code], cwd=tmp, env=clean, capture_output=True, text=True, check=False
     )
 
 
-@pytest.mark.skipif((ROOT / ".env").exists(), reason="a local .env would supply the missing values")
-def test_missing_secret_key_fails() -> None:
-    result = _import_settings(DEBUG="false", ALLOWED_HOSTS="example.org")
+def test_missing_secret_key_fails(tmp_path: Path) -> None:
+    result = _import_settings(tmp_path, DEBUG="false", ALLOWED_HOSTS="example.org")
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
 
 
-@pytest.mark.skipif((ROOT / ".env").exists(), reason="a local .env would supply the missing values")
-def test_missing_allowed_hosts_fails() -> None:
-    result = _import_settings(DEBUG="false", SECRET_KEY="k" * 60)
+def test_missing_allowed_hosts_fails(tmp_path: Path) -> None:
+    result = _import_settings(tmp_path, DEBUG="false", SECRET_KEY="k" * 60)
     assert result.returncode != 0 and "ALLOWED_HOSTS" in result.stderr
 
 
-@pytest.mark.skipif((ROOT / ".env").exists(), reason="a local .env would supply the missing values")
-def test_production_defaults_to_https_protections() -> None:
-    result = _import_settings(DEBUG="false", SECRET_KEY="k" * 60, ALLOWED_HOSTS="example.org")
+def test_production_defaults_to_https_protections(tmp_path: Path) -> None:
+    result = _import_settings(tmp_path, DEBUG="false", SECRET_KEY="k" * 60, ALLOWED_HOSTS="example.org")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "True", "True", "31536000"]
 
 
-@pytest.mark.skipif((ROOT / ".env").exists(), reason="a local .env would supply the missing values")
-def test_bad_boolean_is_an_error_not_a_guess() -> None:
-    result = _import_settings(DEBUG="maybe")
+def test_bad_boolean_is_an_error_not_a_guess(tmp_path: Path) -> None:
+    result = _import_settings(tmp_path, DEBUG="maybe")
     assert result.returncode != 0 and "DEBUG" in result.stderr
 
 
