@@ -21,6 +21,11 @@ class Perm(StrEnum):
     VIEW_USERS = "view_users"
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
+    VIEW_CHILDREN = "view_children"
+    EDIT_CHILDREN = "edit_children"
+    REVIEW_CHILDREN = "review_children"
+    CONFIRM_CHILDREN = "confirm_children"
+    EXPORT_LEDGER = "export_ledger"
 
 
 _EVERYONE = frozenset({Perm.VIEW_REGIONS, Perm.VIEW_ORGANISATIONS})
@@ -29,8 +34,17 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.SYSTEM_ADMIN: frozenset(Perm),
     Role.DISTRICT_ADMIN: frozenset(Perm),
     Role.DEPARTMENT_LIAISON: _EVERYONE,
-    Role.TOWNSHIP_SUPERVISOR: _EVERYONE | {Perm.VIEW_USERS, Perm.MANAGE_USERS, Perm.VIEW_AUDIT},
-    Role.VILLAGE_DIRECTOR: _EVERYONE,
+    Role.TOWNSHIP_SUPERVISOR: _EVERYONE
+    | {
+        Perm.VIEW_USERS,
+        Perm.MANAGE_USERS,
+        Perm.VIEW_AUDIT,
+        Perm.VIEW_CHILDREN,
+        Perm.EDIT_CHILDREN,
+        Perm.REVIEW_CHILDREN,
+        Perm.EXPORT_LEDGER,
+    },
+    Role.VILLAGE_DIRECTOR: _EVERYONE | {Perm.VIEW_CHILDREN, Perm.EDIT_CHILDREN, Perm.EXPORT_LEDGER},
     Role.SCHOOL_LIAISON: _EVERYONE,
     Role.POLICE_OFFICER: _EVERYONE,
     Role.SERVICE_PROVIDER: _EVERYONE,

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "core",
     "regions",
     "accounts",
+    "worklist",
+    "registry",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.shell",
+                "worklist.context_processors.todo",
             ],
         },
     },
@@ -193,6 +196,13 @@ CACHES = {
 }
 
 PAGE_SIZE = env_int("PAGE_SIZE", 25)
+
+# The policy's thresholds (see registry/eligibility.py), adjustable per county.
+LEFT_BEHIND_AGE_LIMIT = env_int("LEFT_BEHIND_AGE_LIMIT", 16)
+LEFT_BEHIND_MONTHS_AWAY = env_int("LEFT_BEHIND_MONTHS_AWAY", 6)
+GUARDIAN_MAX_AGE = env_int("GUARDIAN_MAX_AGE", 70)
+UPLOAD_MAX_MB = env_int("UPLOAD_MAX_MB", 10)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,8 @@ from core.views import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("regions/", include("regions.urls")),
+    path("todo/", include("worklist.urls")),
+    path("children/", include("registry.urls")),
     path("", include("accounts.urls")),
 ]
 

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import models
 from django_stubs_ext import StrOrPromise
 
+from core.idnumber import mask, mask_phone
 from core.models import AuditEvent, AuditKind
 from core.request_context import current_client_ip
 
@@ -32,6 +33,8 @@ def action_label(action: str) -> StrOrPromise:
 
 # Never copied into the audit trail, whatever model they sit on.
 SECRET_FIELDS = frozenset({"password", "last_login"})
+# Copied masked: the history is shown to officers, and must never reveal a full number.
+MASKED_FIELDS = {"id_number": mask, "phone": mask_phone}
 
 
 def _plain(value: Any) -> Any:
@@ -58,6 +61,8 @@ def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str
         if field.primary_key:
             continue
         value = getattr(obj, field.name)
+        if field.name in MASKED_FIELDS and isinstance(value, str):
+            value = MASKED_FIELDS[field.name](value)
         if field.choices and not isinstance(value, models.Model):
             display = getattr(obj, f"get_{field.name}_display", None)
             value = display() if callable(display) else value

@@ -10,6 +10,7 @@ from django.dispatch import receiver
 RECURRING_JOBS = [
     # (name, function, schedule type)
     ("每日维护", "core.tasks.daily_housekeeping", "D"),
+    ("每日重新评估留守儿童", "registry.tasks.daily_reevaluation", "D"),
 ]
 
 

@@ -9,6 +9,7 @@ from factory.declarations import LazyAttribute, Sequence, SubFactory
 from accounts.models import Organisation, User
 from accounts.roles import OrgKind, Role
 from core.models import AuditEvent, AuditKind
+from registry.models import Child
 from regions.models import Kind, Level, Region
 
 PASSWORD = "Test-pass-2026"
@@ -57,3 +58,46 @@ class AuditEventFactory(factory.django.DjangoModelFactory[AuditEvent]):
     action = "test.event"
     actor_name = "测试"
     object_repr = Sequence(lambda n: f"测试对象{n}")
+
+
+def make_child(village: Region, *, actor: object = None, **overrides: object) -> Child:
+    """A child's file written through the service, as a village officer would (draft)."""
+    from datetime import date
+
+    from registry import services
+
+    values: dict[str, object] = {
+        "name": "张三",
+        "gender": "1",
+        "ethnicity": "01",
+        "birth_date": date(2016, 3, 5),
+        "id_number": "",
+        "hukou_unregistered": True,
+        "hukou_village": village,
+        "hukou_nature": "rural",
+        "health": "healthy",
+        "schooling": "primary",
+        "school_name": "江口中心小学",
+        "grade": "四年级",
+        "living_arrangement": "with_grandparents",
+        "guardianship_type": "fair",
+        "guardianship_assessment": "fair",
+    }
+    family = overrides.pop("family", None)
+    values.update(overrides)
+    members = [
+        services.MemberData(values=m)
+        for m in (
+            family
+            if family is not None
+            else [
+                {"relationship": "51", "name": "张父", "status": "away_for_work", "left_on": date(2024, 2, 1)},
+                {"relationship": "52", "name": "李母", "status": "away_for_work", "left_on": date(2024, 2, 1)},
+            ]
+        )
+    ]
+    if actor is None:
+        from accounts.models import User
+
+        actor = User.objects.filter(role="district_admin").first()
+    return services.child_save(actor=actor, values=values, members=members, guardian=None)  # type: ignore[arg-type]

@@ -14,9 +14,12 @@ from conftest import Cast, client_for
 from core.models import AuditEvent
 from core.scoping import get_for_user_or_404, is_scoped_model
 from regions.models import Region
-from tests.factories import AuditEventFactory
+from registry import services
+from registry.models import EntrustedGuardian
+from tests.factories import AuditEventFactory, make_child
+from worklist.models import WorkItem
 
-PROJECT_APPS = {"core", "regions", "accounts"}
+PROJECT_APPS = {"core", "regions", "accounts", "worklist", "registry"}
 
 # Models that are deliberately not scoped, with the reason. Everything else must be.
 UNSCOPED_MODELS: dict[str, str] = {}
@@ -33,7 +36,31 @@ def test_every_project_model_is_scoped_or_explained() -> None:
 
 
 # For each scoped model: make a row that lies in township A (江口镇).
+def _child_a(c: Cast) -> Any:
+    return make_child(c.village_a, actor=c.district_admin, name="江口孩子")
+
+
+def _family_a(c: Cast) -> Any:
+    return _child_a(c).family.first()
+
+
+def _guardian_a(c: Cast) -> Any:
+    child = _child_a(c)
+    return EntrustedGuardian.objects.create(child=child, name="江口奶奶", relationship="62")
+
+
+def _item_a(c: Cast) -> Any:
+    child = _child_a(c)
+    services.child_submit(actor=c.district_admin, child=child)
+    return WorkItem.objects.get(target_id=str(child.pk))
+
+
 ROW_IN_TOWNSHIP_A: dict[str, Callable[[Cast], Any]] = {
+    "registry.Child": _child_a,
+    "registry.ChildNameKey": lambda c: _child_a(c).name_keys.first(),
+    "registry.FamilyMember": _family_a,
+    "registry.EntrustedGuardian": _guardian_a,
+    "worklist.WorkItem": _item_a,
     "regions.Region": lambda c: c.village_a,
     "accounts.Organisation": lambda c: c.committee_a,
     "accounts.User": lambda c: c.director_a,
@@ -90,7 +117,16 @@ DETAIL_URLS: dict[str, Callable[[Cast], dict[str, Any]]] = {
     "user_update": lambda c: {"pk": c.director_a.pk},
     "user_reset_password": lambda c: {"pk": c.director_a.pk},
     "audit_detail": lambda c: {"pk": AuditEventFactory.create(region_code=c.village_a.code).pk},
+    "child_detail": lambda c: {"pk": _child_a(c).pk},
+    "child_update": lambda c: {"pk": _child_a(c).pk},
+    "child_print": lambda c: {"pk": _child_a(c).pk},
+    "child_reveal": lambda c: {"pk": _child_a(c).pk},
+    "child_action": lambda c: {"pk": _child_a(c).pk, "action": "submit"},
 }
+# These take POST only; the walker posts to them.
+POST_URLS = {"child_reveal", "child_action"}
+# A successful POST redirects instead of answering 200.
+INSIDE_STATUS = {"child_action": 302}
 LIST_URLS = {
     "home",
     "region_index",
@@ -101,7 +137,23 @@ LIST_URLS = {
     "audit_list",
     "profile",
     "password_change",
+    "child_list",
+    "child_create",
+    "ledger_export",
+    "todo_list",
 }
+
+
+def body_text(response: Any) -> str:
+    """The text of an HTML page, or of every cell of an .xlsx download."""
+    if "spreadsheetml" in response.get("Content-Type", ""):
+        import io
+
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(response.content), read_only=True)
+        return " ".join(str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row if v)
+    return str(response.content.decode())
 
 
 def _url_names(resolver: URLResolver | None = None) -> set[str]:
@@ -121,26 +173,32 @@ def test_every_url_is_walked() -> None:
 @pytest.mark.parametrize("name", sorted(DETAIL_URLS))
 def test_detail_urls_are_404_outside_jurisdiction(cast: Cast, name: str) -> None:
     url = reverse(name, kwargs=DETAIL_URLS[name](cast))
+
+    def fetch(user: User) -> Any:
+        client = client_for(user)
+        return client.post(url) if name in POST_URLS else client.get(url)
+
     # The other township's supervisor, the other village's director and another county's
     # district administrator (who holds every permission in their own county) all get 404 or,
     # if their role lacks the function altogether, 403 — never the page.
     for outsider in (cast.supervisor_b, cast.director_b, cast.outsider):
-        response = client_for(outsider).get(url)
+        response = fetch(outsider)
         assert response.status_code in (403, 404), f"{outsider.username} got {response.status_code} for {url}"
-    assert client_for(cast.outsider).get(url).status_code == 404
+    assert fetch(cast.outsider).status_code == 404
     # Inside the jurisdiction, with the permission, the page is there.
-    assert client_for(cast.district_admin).get(url).status_code == 200
+    assert fetch(cast.district_admin).status_code == INSIDE_STATUS.get(name, 200)
 
 
 @pytest.mark.parametrize("name", sorted(LIST_URLS))
 def test_list_urls_show_nothing_from_another_jurisdiction(cast: Cast, name: str) -> None:
     AuditEventFactory.create(region_code=cast.village_a.code, object_repr="江口镇的秘密对象")
+    make_child(cast.village_a, actor=cast.district_admin, name="江口孩子")
     url = reverse(name)
     for outsider in (cast.outsider, cast.supervisor_b):
         response = client_for(outsider).get(url)
         assert response.status_code in (200, 403)
-        body = response.content.decode()
-        for secret in ("东大村委会", "儿童主任东大", "江口镇的秘密对象", "江口派出所"):
+        body = body_text(response)
+        for secret in ("东大村委会", "儿童主任东大", "江口镇的秘密对象", "江口派出所", "江口孩子"):
             assert secret not in body, f"{outsider.username} sees {secret} on {url}"
 
 
@@ -152,7 +210,8 @@ def test_anonymous_is_sent_to_login_everywhere(cast: Cast) -> None:
         response = client.get(reverse(name))
         assert response.status_code == 302 and "/accounts/login/" in response["Location"], name
     for name, kwargs in DETAIL_URLS.items():
-        response = client.get(reverse(name, kwargs=kwargs(cast)))
+        url = reverse(name, kwargs=kwargs(cast))
+        response = client.post(url) if name in POST_URLS else client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"], name
 
 

@@ -19,3 +19,17 @@ def minutes(value: Any) -> int:
 @register.filter
 def get_item(mapping: Any, key: Any) -> Any:
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def mask_id(value: Any) -> str:
+    from core.idnumber import mask
+
+    return mask(str(value or ""))
+
+
+@register.filter
+def mask_phone(value: Any) -> str:
+    from core.idnumber import mask_phone as _mask_phone
+
+    return _mask_phone(str(value or ""))

@@ -1,0 +1,32 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RegistryConfig(AppConfig):
+    name = "registry"
+    verbose_name = _("Child registry")
+
+    def ready(self) -> None:
+        from core.audit import register_actions
+
+        register_actions(
+            {
+                "child.create": _("Created a child's file"),
+                "child.update": _("Changed a child's file"),
+                "child.submit": _("Submitted for review"),
+                "child.approve": _("Approved by the township"),
+                "child.approve_change": _("Change accepted by the township"),
+                "child.return": _("Returned for correction"),
+                "child.return_change": _("Change returned for correction"),
+                "child.confirm": _("Entry confirmed by the district"),
+                "child.propose_exit": _("Exit proposed"),
+                "child.exit": _("Exit confirmed"),
+                "child.reject_exit": _("Exit rejected"),
+                "child.view": _("Viewed a dossier"),
+                "child.reveal": _("Revealed ID numbers and phones"),
+                "child.print": _("Printed a dossier"),
+                "ledger.export": _("Exported a ledger"),
+                "worklist.open": _("Opened a to-do item"),
+                "worklist.close": _("Closed a to-do item"),
+            }
+        )

@@ -1,0 +1,361 @@
+"""Forms of the child's file. Field-level checks here; whole-file rules in the services."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms import phone_validator
+from core.forms import BootstrapFormMixin
+from core.idnumber import InvalidIdNumber, parse
+from regions.models import Level, Region
+from registry.codes import (
+    AssistanceKind,
+    ChildStatus,
+    ExitReason,
+    IncomeSource,
+    ParentStatus,
+    PovertyFlag,
+    Relationship,
+)
+from registry.eligibility import age_on
+from registry.models import Child, EntrustedGuardian, FamilyMember
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+SCHOOLING_WITH_SCHOOL = {"kindergarten", "primary", "junior", "senior", "vocational"}
+
+
+def _clean_id(value: str, *, today: date | None = None) -> str:
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        return parse(value, today=today).number
+    except InvalidIdNumber as exc:
+        raise forms.ValidationError(str(exc.message), code=str(exc.code)) from exc
+
+
+def _not_future(value: date | None) -> date | None:
+    if value and value > timezone.localdate():
+        raise forms.ValidationError(_("The date cannot be in the future."))
+    return value
+
+
+class ChildForm(BootstrapFormMixin, forms.ModelForm[Child]):
+    income_sources = forms.MultipleChoiceField(
+        label=_("sources of family income"),
+        choices=IncomeSource.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    assistance = forms.MultipleChoiceField(
+        label=_("assistance received"),
+        choices=AssistanceKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    poverty_flags = forms.MultipleChoiceField(
+        label=_("poverty registration"),
+        choices=PovertyFlag.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Child
+        fields = [
+            "name",
+            "gender",
+            "ethnicity",
+            "birth_date",
+            "id_number",
+            "hukou_unregistered",
+            "hukou_village",
+            "hukou_nature",
+            "current_address",
+            "health",
+            "illness",
+            "disability_category",
+            "disability_grade",
+            "disability_certificate",
+            "schooling",
+            "school",
+            "school_name",
+            "grade",
+            "is_boarding",
+            "living_arrangement",
+            "income_sources",
+            "assistance",
+            "assistance_other",
+            "poverty_flags",
+            "guardianship_type",
+            "guardianship_assessment",
+            "entrustment_date",
+            "entrustment_scan",
+        ]
+        widgets = {"birth_date": DATE_INPUT, "entrustment_date": DATE_INPUT}
+
+    def __init__(self, *args: Any, villages: Any, schools: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["hukou_village"].queryset = villages  # type: ignore[attr-defined]
+        self.fields["hukou_village"].label_from_instance = lambda r: f"{r.parent.name if r.parent else ''} {r.name}"  # type: ignore[attr-defined]
+        self.fields["school"].queryset = schools  # type: ignore[attr-defined]
+        self.fields["id_number"].help_text = _("18 characters; leave empty only if the household is not registered.")
+        self.fields["entrustment_scan"].help_text = _("A scan or photo of the signed confirmation (PDF, JPG or PNG).")
+
+    def clean_id_number(self) -> str:
+        return _clean_id(self.cleaned_data.get("id_number", ""))
+
+    def clean_birth_date(self) -> date | None:
+        born = _not_future(self.cleaned_data.get("birth_date"))
+        limit = settings.LEFT_BEHIND_AGE_LIMIT
+        if born and age_on(born, timezone.localdate()) >= limit:
+            raise forms.ValidationError(
+                _("The child is %(age)s: the registry holds children under %(limit)s.")
+                % {"age": age_on(born, timezone.localdate()), "limit": limit}
+            )
+        return born
+
+    def clean_entrustment_date(self) -> date | None:
+        return _not_future(self.cleaned_data.get("entrustment_date"))
+
+    def clean_entrustment_scan(self) -> Any:
+        scan = self.cleaned_data.get("entrustment_scan")
+        if scan and hasattr(scan, "size"):
+            if scan.size > settings.UPLOAD_MAX_MB * 1024 * 1024:
+                raise forms.ValidationError(_("The file is larger than %(mb)s MB.") % {"mb": settings.UPLOAD_MAX_MB})
+            name = scan.name.lower()
+            if not name.endswith((".pdf", ".jpg", ".jpeg", ".png")):
+                raise forms.ValidationError(_("Upload a PDF, JPG or PNG file."))
+        return scan
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        number, born, gender = data.get("id_number"), data.get("birth_date"), data.get("gender")
+        if not number and not data.get("hukou_unregistered") and "id_number" not in self.errors:
+            self.add_error("id_number", _("Enter the ID number, or tick “household not registered”."))
+        if number:
+            parsed = parse(number)
+            if born and parsed.birth_date != born:
+                self.add_error(
+                    "birth_date",
+                    _("The ID number gives the birth date %(date)s.") % {"date": parsed.birth_date.isoformat()},
+                )
+            if gender in ("1", "2") and parsed.sex != gender:
+                self.add_error(
+                    "gender",
+                    _("The ID number belongs to a %(sex)s.") % {"sex": _("boy") if parsed.sex == "1" else _("girl")},
+                )
+        if data.get("health") == "ill" and not data.get("illness"):
+            self.add_error("illness", _("Name the illness."))
+        if data.get("health") == "disabled" and not data.get("disability_category"):
+            self.add_error("disability_category", _("Choose the category of disability."))
+        if data.get("schooling") in SCHOOLING_WITH_SCHOOL and not (data.get("school") or data.get("school_name")):
+            self.add_error("school", _("Choose the school, or type its name below."))
+        return data
+
+
+class WorkPlaceField(forms.CharField):
+    """A county where a parent works, typed as a code or a name (“晋江市”, “广东省深圳市宝安区”)."""
+
+    def clean(self, value: Any) -> Region | None:
+        text = (super().clean(value) or "").strip()
+        if not text:
+            return None
+        counties = Region.objects.filter(level=Level.COUNTY, is_active=True)
+        if text.isdigit() and len(text) in (6, 12):
+            match = counties.filter(code=text.ljust(12, "0")).first()
+            if match is None:
+                raise forms.ValidationError(_("No county has the code %(code)s.") % {"code": text})
+            return match
+        candidates = list(counties.filter(Q(name=text) | Q(full_name__endswith=text))[:6])
+        if not candidates:
+            raise forms.ValidationError(
+                _("No county is called “%(name)s”. Type the county, e.g. 晋江市.") % {"name": text}
+            )
+        if len(candidates) > 1:
+            names = "、".join(c.full_name for c in candidates[:5])
+            raise forms.ValidationError(
+                _("Several counties match: %(names)s. Add the province or city.") % {"names": names}
+            )
+        return candidates[0]
+
+
+class FamilyMemberForm(BootstrapFormMixin, forms.ModelForm[FamilyMember]):
+    work_place = WorkPlaceField(label=_("place of work (county)"), required=False, max_length=60)
+
+    class Meta:
+        model = FamilyMember
+        fields = [
+            "relationship",
+            "name",
+            "birth_date",
+            "id_number",
+            "phone",
+            "status",
+            "employer",
+            "left_on",
+            "last_returned_on",
+            "contact_frequency",
+        ]
+        widgets = {"birth_date": DATE_INPUT, "left_on": DATE_INPUT, "last_returned_on": DATE_INPUT}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].validators.append(phone_validator)
+        if self.instance.pk and self.instance.work_region_id and not self.is_bound:
+            self.initial["work_place"] = self.instance.work_region.full_name if self.instance.work_region else ""
+
+    def clean_id_number(self) -> str:
+        return _clean_id(self.cleaned_data.get("id_number", ""))
+
+    def clean_birth_date(self) -> date | None:
+        return _not_future(self.cleaned_data.get("birth_date"))
+
+    def clean_left_on(self) -> date | None:
+        return _not_future(self.cleaned_data.get("left_on"))
+
+    def clean_last_returned_on(self) -> date | None:
+        return _not_future(self.cleaned_data.get("last_returned_on"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            data.get("status") == ParentStatus.AWAY_FOR_WORK
+            and not data.get("work_place")
+            and "work_place" not in self.errors
+        ):
+            self.add_error("work_place", _("Where does this person work?"))
+        left, returned = data.get("left_on"), data.get("last_returned_on")
+        if left and returned and returned < left:
+            self.add_error("last_returned_on", _("The last return cannot be before leaving."))
+        return data
+
+    def values(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.cleaned_data.items() if k not in {"DELETE", "id", "work_place"}}
+        data["work_region"] = self.cleaned_data.get("work_place")
+        return data
+
+
+class BaseFamilyFormSet(forms.BaseModelFormSet):  # type: ignore[type-arg]
+    def clean(self) -> None:
+        super().clean()
+        relationships = [
+            form.cleaned_data.get("relationship")
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        if (
+            sum(1 for r in relationships if r in {"51", "57"}) > 1
+            or sum(1 for r in relationships if r in {"52", "58"}) > 1
+        ):
+            raise forms.ValidationError(_("Record one father and one mother."))
+
+
+FamilyFormSet = forms.modelformset_factory(
+    FamilyMember, form=FamilyMemberForm, formset=BaseFamilyFormSet, extra=0, can_delete=True
+)
+
+
+class GuardianForm(BootstrapFormMixin, forms.ModelForm[EntrustedGuardian]):
+    class Meta:
+        model = EntrustedGuardian
+        fields = ["name", "relationship", "id_number", "phone", "birth_date", "health", "address"]
+        widgets = {"birth_date": DATE_INPUT}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+        self.fields["phone"].validators.append(phone_validator)
+        self.fields["relationship"].choices = [("", "---------"), *Relationship.choices]  # type: ignore[attr-defined]
+
+    def clean_id_number(self) -> str:
+        return _clean_id(self.cleaned_data.get("id_number", ""))
+
+    def clean_birth_date(self) -> date | None:
+        return _not_future(self.cleaned_data.get("birth_date"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("name") and not data.get("relationship"):
+            self.add_error("relationship", _("Choose the guardian's relationship to the child."))
+        if not data.get("name") and any(data.get(k) for k in ("id_number", "phone", "address", "relationship")):
+            self.add_error("name", _("Enter the guardian's name."))
+        return data
+
+    def values(self) -> dict[str, Any] | None:
+        if not self.cleaned_data.get("name"):
+            return None
+        data = dict(self.cleaned_data)
+        data["health"] = data.get("health") or "healthy"
+        return data
+
+
+class ReturnForm(BootstrapFormMixin, forms.Form):
+    comment = forms.CharField(
+        label=_("What needs correcting"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500
+    )
+
+
+class ExitForm(BootstrapFormMixin, forms.Form):
+    reason = forms.ChoiceField(label=_("exit reason"), choices=ExitReason.choices)
+    exit_date = forms.DateField(label=_("exit date"), widget=DATE_INPUT)
+    note = forms.CharField(label=_("exit note"), required=False, max_length=200)
+
+    def clean_exit_date(self) -> date | None:
+        return _not_future(self.cleaned_data.get("exit_date"))
+
+
+class ChildFilterForm(BootstrapFormMixin, forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("Name, pinyin (zs), ID number or its last digits"),
+                "aria-label": _("Search"),
+            }
+        ),
+    )
+    village = forms.ChoiceField(label=_("Village or community"), required=False)
+    status = forms.ChoiceField(label=_("status"), required=False, choices=[("", _("Not exited")), *ChildStatus.choices])
+    left_behind = forms.ChoiceField(
+        label=_("left-behind child"), required=False, choices=[("", _("All")), ("1", _("Yes")), ("0", _("No"))]
+    )
+    flag = forms.ChoiceField(
+        label=_("flags"),
+        required=False,
+        choices=[
+            ("", _("Any flag")),
+            ("key_target", _("Key target")),
+            ("lives_alone", _("Living alone without a guardian")),
+            ("in_difficulty", _("Child in difficulty")),
+            ("de_facto_unsupported", _("De-facto unsupported child")),
+        ],
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("name", _("Name")),
+            ("village", _("Village")),
+            ("birth_date", _("Oldest first")),
+            ("-birth_date", _("Youngest first")),
+            ("updated", _("Recently changed")),
+        ],
+    )
+
+    def __init__(self, *args: Any, villages: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["village"].choices = [  # type: ignore[attr-defined]
+            ("", _("All villages")),
+            *[(v.code, f"{v.parent.name if v.parent else ''} {v.name}") for v in villages],
+        ]

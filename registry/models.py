@@ -1,0 +1,218 @@
+"""One file per child (一人一档): the child, the family, the entrusted guardian."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation
+from core.models import TimeStampedModel
+from core.scoping import ScopedQuerySet
+from regions.models import Region
+from registry.codes import (
+    ChildStatus,
+    ContactFrequency,
+    DisabilityCategory,
+    DisabilityGrade,
+    Ethnicity,
+    ExitReason,
+    Gender,
+    GuardianHealth,
+    GuardianshipAssessment,
+    GuardianshipType,
+    HealthStatus,
+    LivingArrangement,
+    ParentStatus,
+    Relationship,
+    SchoolingStatus,
+)
+
+
+class HukouNature(models.TextChoices):
+    RURAL = "rural", _("Rural")
+    NON_RURAL = "non_rural", _("Non-rural")
+
+
+class ChildQuerySet(ScopedQuerySet["Child"]):
+    def active(self) -> ChildQuerySet:
+        return self.exclude(status=ChildStatus.EXITED)
+
+
+class Child(TimeStampedModel):
+    # The household-registration village's code, copied here so that scoping (and, at province
+    # scale, partitioning) is one indexed column with no join.
+    scope_path: ClassVar[str] = "region_code"
+
+    name = models.CharField(_("full name"), max_length=50)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    ethnicity = models.CharField(_("ethnicity"), max_length=2, choices=Ethnicity.choices, default="01")
+    birth_date = models.DateField(_("date of birth"))
+    id_number = models.CharField(_("citizen ID number"), max_length=18, blank=True)
+    # The reversed ID number: "last digits" searches become prefix (range) searches on an index.
+    id_reversed = models.CharField(max_length=18, blank=True, db_index=True, editable=False)
+    hukou_unregistered = models.BooleanField(_("household not registered"), default=False)
+    hukou_village = models.ForeignKey(
+        Region, verbose_name=_("household-registration village"), on_delete=models.PROTECT, related_name="+"
+    )
+    region_code = models.CharField(_("jurisdiction code"), max_length=12, db_index=True, editable=False)
+    hukou_nature = models.CharField(
+        _("household-registration nature"), max_length=10, choices=HukouNature.choices, default=HukouNature.RURAL
+    )
+    current_address = models.CharField(_("current address"), max_length=200, blank=True)
+
+    health = models.CharField(_("health"), max_length=10, choices=HealthStatus.choices, default="healthy")
+    illness = models.CharField(_("illness"), max_length=100, blank=True)
+    disability_category = models.CharField(
+        _("disability category"), max_length=16, choices=DisabilityCategory.choices, blank=True
+    )
+    disability_grade = models.CharField(
+        _("disability grade"), max_length=1, choices=DisabilityGrade.choices, blank=True
+    )
+    disability_certificate = models.CharField(_("disability certificate number"), max_length=30, blank=True)
+
+    schooling = models.CharField(_("schooling"), max_length=24, choices=SchoolingStatus.choices)
+    school = models.ForeignKey(
+        Organisation, verbose_name=_("school"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    school_name = models.CharField(_("school (if not in the list)"), max_length=100, blank=True)
+    grade = models.CharField(_("grade"), max_length=20, blank=True)
+    is_boarding = models.BooleanField(_("boarding at school"), default=False)
+
+    living_arrangement = models.CharField(_("living arrangement"), max_length=32, choices=LivingArrangement.choices)
+    income_sources = models.JSONField(_("sources of family income"), default=list, blank=True)
+    assistance = models.JSONField(_("assistance received"), default=list, blank=True)
+    assistance_other = models.CharField(_("other assistance"), max_length=100, blank=True)
+    poverty_flags = models.JSONField(_("poverty registration"), default=list, blank=True)
+
+    guardianship_type = models.CharField(_("guardianship type"), max_length=32, choices=GuardianshipType.choices)
+    guardianship_assessment = models.CharField(
+        _("guardianship assessment"), max_length=10, choices=GuardianshipAssessment.choices
+    )
+    entrustment_date = models.DateField(_("entrustment confirmed on"), null=True, blank=True)
+    entrustment_scan = models.FileField(_("entrustment confirmation scan"), upload_to="entrustments/%Y/", blank=True)
+
+    status = models.CharField(
+        _("status"), max_length=24, choices=ChildStatus.choices, default=ChildStatus.DRAFT, db_index=True
+    )
+    entry_date = models.DateField(_("entry date"), null=True, blank=True)
+    exit_date = models.DateField(_("exit date"), null=True, blank=True)
+    exit_reason = models.CharField(_("exit reason"), max_length=24, choices=ExitReason.choices, blank=True)
+    exit_note = models.CharField(_("exit note"), max_length=200, blank=True)
+    review_comment = models.CharField(_("review comment"), max_length=500, blank=True)
+
+    # Computed by registry.services from registry.eligibility; never typed in.
+    is_left_behind = models.BooleanField(_("left-behind child"), default=False, db_index=True)
+    left_behind_kind = models.CharField(_("kind"), max_length=32, blank=True)
+    flags = models.JSONField(_("flags"), default=list, blank=True)
+    eligibility_reasons = models.JSONField(_("why"), default=list, blank=True)
+    evaluated_on = models.DateField(_("evaluated on"), null=True, blank=True)
+    is_key_target = models.BooleanField(_("key target"), default=False, db_index=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("child")
+        verbose_name_plural = _("children")
+        ordering = ["region_code", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number"], condition=~models.Q(id_number=""), name="child_unique_id_number"
+            )
+        ]
+        indexes = [models.Index(fields=["region_code", "status"], name="child_region_status")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.region_code
+
+    def age(self, today: date | None = None) -> int:
+        from registry.eligibility import age_on
+
+        return age_on(self.birth_date, today or timezone.localdate())
+
+
+class ChildNameKey(models.Model):
+    """One pinyin token of a child's name (full reading or initials), for prefix search on an index."""
+
+    scope_path: ClassVar[str] = "child__region_code"
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="name_keys")
+    key = models.CharField(max_length=64)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["key"], name="childnamekey_key")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class FamilyMember(models.Model):
+    scope_path: ClassVar[str] = "child__region_code"
+
+    child = models.ForeignKey(Child, verbose_name=_("child"), on_delete=models.CASCADE, related_name="family")
+    relationship = models.CharField(_("relationship"), max_length=2, choices=Relationship.choices)
+    name = models.CharField(_("full name"), max_length=50)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    id_number = models.CharField(_("citizen ID number"), max_length=18, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    status = models.CharField(_("situation"), max_length=24, choices=ParentStatus.choices, default="at_home")
+    work_region = models.ForeignKey(
+        Region,
+        verbose_name=_("place of work"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    employer = models.CharField(_("employer"), max_length=100, blank=True)
+    left_on = models.DateField(_("left home on"), null=True, blank=True)
+    last_returned_on = models.DateField(_("last returned home on"), null=True, blank=True)
+    contact_frequency = models.CharField(
+        _("contact with the child"), max_length=16, choices=ContactFrequency.choices, blank=True
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("family member")
+        verbose_name_plural = _("family members")
+        ordering = ["relationship", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_relationship_display()} {self.name}"
+
+
+class EntrustedGuardian(models.Model):
+    scope_path: ClassVar[str] = "child__region_code"
+
+    child = models.OneToOneField(Child, verbose_name=_("child"), on_delete=models.CASCADE, related_name="guardian")
+    name = models.CharField(_("full name"), max_length=50)
+    id_number = models.CharField(_("citizen ID number"), max_length=18, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    relationship = models.CharField(_("relationship"), max_length=2, choices=Relationship.choices)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    health = models.CharField(_("health"), max_length=20, choices=GuardianHealth.choices, default="healthy")
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("entrusted guardian")
+        verbose_name_plural = _("entrusted guardians")
+
+    def __str__(self) -> str:
+        return self.name

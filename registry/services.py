@@ -1,0 +1,560 @@
+"""Writes to the child registry. Each is atomic, audited against the child, and keeps the
+computed eligibility, the pinyin search keys and the to-do items in step."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Organisation, User
+from accounts.permissions import Perm, has_perm
+from accounts.roles import OrgKind, Role
+from core import audit
+from regions.models import Level, Region
+from registry.codes import ChildStatus
+from registry.eligibility import ChildFacts, GuardianFacts, ParentFacts, Thresholds, age_on, evaluate
+from registry.models import Child, ChildNameKey, EntrustedGuardian, FamilyMember
+from registry.pinyin import name_keys
+from worklist import services as worklist
+from worklist.models import ItemKind
+
+CHILD_FIELDS = (
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "id_number",
+    "hukou_unregistered",
+    "hukou_village",
+    "hukou_nature",
+    "current_address",
+    "health",
+    "illness",
+    "disability_category",
+    "disability_grade",
+    "disability_certificate",
+    "schooling",
+    "school",
+    "school_name",
+    "grade",
+    "is_boarding",
+    "living_arrangement",
+    "income_sources",
+    "assistance",
+    "assistance_other",
+    "poverty_flags",
+    "guardianship_type",
+    "guardianship_assessment",
+    "entrustment_date",
+    "entrustment_scan",
+)
+MEMBER_FIELDS = (
+    "relationship",
+    "name",
+    "birth_date",
+    "id_number",
+    "phone",
+    "status",
+    "work_region",
+    "employer",
+    "left_on",
+    "last_returned_on",
+    "contact_frequency",
+)
+GUARDIAN_FIELDS = ("name", "id_number", "phone", "relationship", "address", "birth_date", "health")
+ELIGIBILITY_FIELDS = ["is_left_behind", "left_behind_kind", "flags", "eligibility_reasons", "is_key_target"]
+EDITABLE_BY_VILLAGE = {ChildStatus.DRAFT, ChildStatus.RETURNED, ChildStatus.REGISTERED}
+FATHER_CODES = {"51", "57"}
+MOTHER_CODES = {"52", "58"}
+
+
+def thresholds() -> Thresholds:
+    return Thresholds(
+        age_limit=getattr(settings, "LEFT_BEHIND_AGE_LIMIT", 16),
+        months_away=getattr(settings, "LEFT_BEHIND_MONTHS_AWAY", 6),
+        guardian_max_age=getattr(settings, "GUARDIAN_MAX_AGE", 70),
+    )
+
+
+# --- Eligibility --------------------------------------------------------------------------
+
+
+def _parent(members: Iterable[FamilyMember], codes: set[str]) -> ParentFacts | None:
+    for member in members:
+        if member.relationship in codes:
+            return ParentFacts(status=member.status, left_on=member.left_on, last_returned_on=member.last_returned_on)
+    return None
+
+
+def facts_of(child: Child, members: list[FamilyMember], guardian: EntrustedGuardian | None, today: date) -> ChildFacts:
+    return ChildFacts(
+        birth_date=child.birth_date,
+        rural_hukou=child.hukou_nature == "rural",
+        health=child.health,
+        living_arrangement=child.living_arrangement,
+        guardianship_type=child.guardianship_type,
+        guardianship_assessment=child.guardianship_assessment,
+        poverty_flags=frozenset(child.poverty_flags or []),
+        assistance=frozenset(child.assistance or []),
+        father=_parent(members, FATHER_CODES),
+        mother=_parent(members, MOTHER_CODES),
+        guardian=GuardianFacts(
+            age=age_on(guardian.birth_date, today) if guardian.birth_date else None, health=guardian.health
+        )
+        if guardian is not None
+        else None,
+    )
+
+
+def apply_eligibility(child: Child, *, today: date | None = None) -> bool:
+    """Re-evaluate and store the result on ``child`` (not saved). True if anything changed."""
+    today = today or timezone.localdate()
+    members = list(child.family.all()) if child.pk else []
+    guardian = EntrustedGuardian.objects.filter(child=child).first() if child.pk else None
+    result = evaluate(facts_of(child, members, guardian, today), today=today, limits=thresholds())
+    new = {
+        "is_left_behind": result.is_left_behind,
+        "left_behind_kind": result.kind,
+        "flags": sorted(result.flags),
+        "eligibility_reasons": result.reasons,
+        "is_key_target": "key_target" in result.flags,
+    }
+    changed = any(getattr(child, key) != value for key, value in new.items())
+    for key, value in new.items():
+        setattr(child, key, value)
+    child.evaluated_on = today
+    return changed
+
+
+def _save_name_keys(child: Child) -> None:
+    keys = name_keys(child.name)
+    tokens = list(dict.fromkeys([*keys.variants, *keys.initial_variants]))
+    ChildNameKey.objects.filter(child=child).delete()
+    ChildNameKey.objects.bulk_create([ChildNameKey(child=child, key=token[:64]) for token in tokens if token])
+
+
+# --- Who may do what to which child ---------------------------------------------------------
+
+
+def _check_in_scope(actor: User, child: Child) -> None:
+    if child.pk and not Child.objects.for_user(actor).filter(pk=child.pk).exists():
+        raise PermissionDenied
+
+
+def _check_village(actor: User, village: Region) -> None:
+    if village.level != Level.VILLAGE:
+        raise ValidationError({"hukou_village": _("Choose a village or community.")})
+    if not Region.objects.for_user(actor).filter(pk=village.pk).exists():
+        raise ValidationError({"hukou_village": _("This village is outside your jurisdiction.")})
+
+
+def _township_government(child: Child) -> Organisation:
+    village = child.hukou_village
+    organisation = Organisation.objects.filter(
+        region__code=village.code[:9] + "000", kind=OrgKind.TOWNSHIP_GOVERNMENT, is_active=True
+    ).first()
+    if organisation is None:
+        raise ValidationError(_("The township of this village has no government organisation in the system yet."))
+    return organisation
+
+
+def _civil_affairs(child: Child) -> Organisation:
+    organisation = Organisation.objects.filter(
+        region__code=child.region_code[:6] + "000000", kind=OrgKind.CIVIL_AFFAIRS, is_active=True
+    ).first()
+    if organisation is None:
+        raise ValidationError(_("The district has no civil-affairs bureau in the system yet."))
+    return organisation
+
+
+def _village_committee(child: Child) -> Organisation:
+    organisation = Organisation.objects.filter(
+        region=child.hukou_village, kind=OrgKind.VILLAGE_COMMITTEE, is_active=True
+    ).first()
+    if organisation is None:
+        raise ValidationError(_("The village has no committee organisation in the system yet."))
+    return organisation
+
+
+# --- Writing a file --------------------------------------------------------------------------
+
+
+@dataclass
+class MemberData:
+    values: dict[str, Any]
+    instance: FamilyMember | None = None
+    delete: bool = False
+
+
+def _field_label(model: type[models.Model], name: str) -> str:
+    return str(getattr(model._meta.get_field(name), "verbose_name", name))
+
+
+def _member_label(member: FamilyMember) -> str:
+    return f"{member.get_relationship_display()}{member.name}"
+
+
+def _write_members(child: Child, members: list[MemberData], changes: dict[str, list[Any]]) -> None:
+    for data in members:
+        member = data.instance
+        if data.delete:
+            if member is not None and member.pk:
+                changes[_("Removed: %(member)s") % {"member": _member_label(member)}] = [_member_label(member), None]
+                member.delete()
+            continue
+        before = audit.snapshot(member, MEMBER_FIELDS) if member is not None and member.pk else {}
+        member = member or FamilyMember(child=child)
+        member.child = child
+        for key in MEMBER_FIELDS:
+            if key in data.values:
+                setattr(member, key, data.values[key])
+        member.full_clean(exclude=["child"])
+        member.save()
+        label = _member_label(member)
+        for field, values in audit.diff(before, audit.snapshot(member, MEMBER_FIELDS)).items():
+            verbose = _field_label(FamilyMember, field)
+            changes[f"{label} · {verbose}"] = values
+
+
+def _write_guardian(child: Child, values: Mapping[str, Any] | None, changes: dict[str, list[Any]]) -> None:
+    guardian = EntrustedGuardian.objects.filter(child=child).first()
+    if not values:
+        if guardian is not None:
+            changes[_("Entrusted guardian")] = [guardian.name, None]
+            guardian.delete()
+        return
+    before = audit.snapshot(guardian, GUARDIAN_FIELDS) if guardian else {}
+    guardian = guardian or EntrustedGuardian(child=child)
+    for key in GUARDIAN_FIELDS:
+        if key in values:
+            setattr(guardian, key, values[key])
+    guardian.full_clean(exclude=["child"])
+    guardian.save()
+    for field, pair in audit.diff(before, audit.snapshot(guardian, GUARDIAN_FIELDS)).items():
+        verbose = _field_label(EntrustedGuardian, field)
+        changes[f"{_('Entrusted guardian')} · {verbose}"] = pair
+
+
+def _check_parents(members: list[MemberData]) -> None:
+    fathers = sum(1 for m in members if not m.delete and m.values.get("relationship") in FATHER_CODES)
+    mothers = sum(1 for m in members if not m.delete and m.values.get("relationship") in MOTHER_CODES)
+    if fathers > 1 or mothers > 1:
+        raise ValidationError(_("A child has one father and one mother in the file; record step-parents as such."))
+
+
+@transaction.atomic
+def child_save(
+    *,
+    actor: User,
+    values: Mapping[str, Any],
+    members: list[MemberData],
+    guardian: Mapping[str, Any] | None,
+    child: Child | None = None,
+) -> Child:
+    """Create a child's file (a draft) or change one; the whole file in one step."""
+    if not has_perm(actor, Perm.EDIT_CHILDREN):
+        raise PermissionDenied
+    creating = child is None
+    if child is not None:
+        _check_in_scope(actor, child)
+        if actor.role == Role.VILLAGE_DIRECTOR and child.status not in EDITABLE_BY_VILLAGE:
+            raise ValidationError(_("This file is being reviewed and cannot be changed now."))
+        if child.status == ChildStatus.EXITED:
+            raise ValidationError(_("This child has exited the registry; the file is kept read-only."))
+    village = values.get("hukou_village") or (child.hukou_village if child else None)
+    if village is None:
+        raise ValidationError({"hukou_village": _("Choose a village or community.")})
+    _check_village(actor, village)
+    _check_parents(members)
+
+    before = audit.snapshot(child, CHILD_FIELDS) if child is not None else {}
+    child = child or Child(created_by=actor)
+    for key in CHILD_FIELDS:
+        if key in values:
+            setattr(child, key, values[key])
+    child.id_number = (child.id_number or "").upper()
+    child.id_reversed = child.id_number[::-1]
+    child.region_code = child.hukou_village.code
+    child.full_clean(exclude=["created_by"])
+    child.save()
+
+    changes = audit.diff(before, audit.snapshot(child, CHILD_FIELDS))
+    _write_members(child, members, changes)
+    _write_guardian(child, guardian, changes)
+    apply_eligibility(child)
+    child.save()
+    _save_name_keys(child)
+    audit.record(
+        actor=actor,
+        kind="write",
+        action="child.create" if creating else "child.update",
+        obj=child,
+        changes=changes,
+    )
+    if not creating and child.status == ChildStatus.REGISTERED and actor.role == Role.VILLAGE_DIRECTOR and changes:
+        # A registered file changed by the village goes to the township for review.
+        worklist.item_open(
+            actor=actor,
+            kind=ItemKind.REVIEW_CHILD,
+            title=_("Changes to the file of %(name)s") % {"name": child.name},
+            target=child,
+            region_code=child.region_code,
+            owner_organisation=_township_government(child),
+            owner_role=Role.TOWNSHIP_SUPERVISOR,
+            url=reverse("child_detail", args=[child.pk]),
+        )
+    return child
+
+
+# --- Review workflow -------------------------------------------------------------------------
+
+
+def _transition(actor: User, child: Child, *, allowed_from: set[str], to: str, action: str, detail: str = "") -> None:
+    _check_in_scope(actor, child)
+    if child.status not in allowed_from:
+        raise ValidationError(_("This step is not possible in the file's current status."))
+    before = {"status": child.get_status_display()}
+    child.status = to
+    child.save(
+        update_fields=["status", "review_comment", "entry_date", "exit_date", "exit_reason", "exit_note", "updated_at"]
+    )
+    audit.record(
+        actor=actor,
+        kind="write",
+        action=action,
+        obj=child,
+        changes=audit.diff(before, {"status": child.get_status_display()}),
+        detail=detail,
+    )
+
+
+@transaction.atomic
+def child_submit(*, actor: User, child: Child) -> Child:
+    if not has_perm(actor, Perm.EDIT_CHILDREN):
+        raise PermissionDenied
+    child.review_comment = ""
+    _transition(
+        actor,
+        child,
+        allowed_from={ChildStatus.DRAFT, ChildStatus.RETURNED},
+        to=ChildStatus.AWAITING_REVIEW,
+        action="child.submit",
+    )
+    worklist.items_close_for(actor=actor, target=child, kinds=[ItemKind.FIX_RETURNED], resolution=_("Submitted again"))
+    worklist.item_open(
+        actor=actor,
+        kind=ItemKind.REVIEW_CHILD,
+        title=_("Review the new file of %(name)s") % {"name": child.name},
+        target=child,
+        region_code=child.region_code,
+        owner_organisation=_township_government(child),
+        owner_role=Role.TOWNSHIP_SUPERVISOR,
+        url=reverse("child_detail", args=[child.pk]),
+    )
+    return child
+
+
+@transaction.atomic
+def child_approve(*, actor: User, child: Child) -> Child:
+    """The township approves: a new file goes to the district for confirmation; a change is accepted."""
+    if not has_perm(actor, Perm.REVIEW_CHILDREN):
+        raise PermissionDenied
+    _check_in_scope(actor, child)
+    if child.status == ChildStatus.REGISTERED:
+        worklist.items_close_for(
+            actor=actor, target=child, kinds=[ItemKind.REVIEW_CHILD], resolution=_("Change accepted")
+        )
+        audit.record(actor=actor, kind="write", action="child.approve_change", obj=child)
+        return child
+    child.review_comment = ""
+    _transition(
+        actor,
+        child,
+        allowed_from={ChildStatus.AWAITING_REVIEW},
+        to=ChildStatus.AWAITING_CONFIRMATION,
+        action="child.approve",
+    )
+    worklist.items_close_for(actor=actor, target=child, kinds=[ItemKind.REVIEW_CHILD], resolution=_("Approved"))
+    worklist.item_open(
+        actor=actor,
+        kind=ItemKind.CONFIRM_ENTRY,
+        title=_("Confirm the entry of %(name)s") % {"name": child.name},
+        target=child,
+        region_code=child.region_code,
+        owner_organisation=_civil_affairs(child),
+        owner_role=Role.DISTRICT_ADMIN,
+        url=reverse("child_detail", args=[child.pk]),
+    )
+    return child
+
+
+@transaction.atomic
+def child_return(*, actor: User, child: Child, comment: str) -> Child:
+    """The township or district returns a file (or a change) to the village with a comment."""
+    if not (has_perm(actor, Perm.REVIEW_CHILDREN) or has_perm(actor, Perm.CONFIRM_CHILDREN)):
+        raise PermissionDenied
+    if not comment.strip():
+        raise ValidationError({"comment": _("Say what needs correcting.")})
+    _check_in_scope(actor, child)
+    child.review_comment = comment.strip()[:500]
+    if child.status == ChildStatus.REGISTERED:
+        child.save(update_fields=["review_comment", "updated_at"])
+        audit.record(actor=actor, kind="write", action="child.return_change", obj=child, detail=child.review_comment)
+    else:
+        _transition(
+            actor,
+            child,
+            allowed_from={ChildStatus.AWAITING_REVIEW, ChildStatus.AWAITING_CONFIRMATION},
+            to=ChildStatus.RETURNED,
+            action="child.return",
+            detail=child.review_comment,
+        )
+    worklist.items_close_for(
+        actor=actor, target=child, kinds=[ItemKind.REVIEW_CHILD, ItemKind.CONFIRM_ENTRY], resolution=_("Returned")
+    )
+    worklist.item_open(
+        actor=actor,
+        kind=ItemKind.FIX_RETURNED,
+        title=_("Correct the file of %(name)s") % {"name": child.name},
+        target=child,
+        region_code=child.region_code,
+        owner_organisation=_village_committee(child),
+        owner_role=Role.VILLAGE_DIRECTOR,
+        url=reverse("child_detail", args=[child.pk]),
+        note=child.review_comment,
+    )
+    return child
+
+
+@transaction.atomic
+def child_confirm(*, actor: User, child: Child) -> Child:
+    """The district confirms the entry: the child is registered from today."""
+    if not has_perm(actor, Perm.CONFIRM_CHILDREN):
+        raise PermissionDenied
+    child.entry_date = timezone.localdate()
+    _transition(
+        actor,
+        child,
+        allowed_from={ChildStatus.AWAITING_CONFIRMATION},
+        to=ChildStatus.REGISTERED,
+        action="child.confirm",
+    )
+    worklist.items_close_for(actor=actor, target=child, kinds=[ItemKind.CONFIRM_ENTRY], resolution=_("Confirmed"))
+    return child
+
+
+@transaction.atomic
+def child_propose_exit(*, actor: User, child: Child, reason: str, exit_date: date, note: str = "") -> Child:
+    """Village or township proposes an exit; the district confirms it."""
+    if not has_perm(actor, Perm.EDIT_CHILDREN):
+        raise PermissionDenied
+    _check_in_scope(actor, child)
+    if child.status != ChildStatus.REGISTERED:
+        raise ValidationError(_("Only a registered child can exit the registry."))
+    if exit_date > timezone.localdate():
+        raise ValidationError({"exit_date": _("The date cannot be in the future.")})
+    child.exit_reason, child.exit_date, child.exit_note = reason, exit_date, note[:200]
+    child.save(update_fields=["exit_reason", "exit_date", "exit_note", "updated_at"])
+    audit.record(
+        actor=actor,
+        kind="write",
+        action="child.propose_exit",
+        obj=child,
+        detail=f"{child.get_exit_reason_display()} {exit_date.isoformat()} {child.exit_note}".strip(),
+    )
+    worklist.item_open(
+        actor=actor,
+        kind=ItemKind.CONFIRM_EXIT,
+        title=_("Confirm the exit of %(name)s") % {"name": child.name},
+        target=child,
+        region_code=child.region_code,
+        owner_organisation=_civil_affairs(child),
+        owner_role=Role.DISTRICT_ADMIN,
+        url=reverse("child_detail", args=[child.pk]),
+    )
+    return child
+
+
+@transaction.atomic
+def child_confirm_exit(*, actor: User, child: Child) -> Child:
+    if not has_perm(actor, Perm.CONFIRM_CHILDREN):
+        raise PermissionDenied
+    if not child.exit_reason or not child.exit_date:
+        raise ValidationError(_("No exit has been proposed for this child."))
+    _transition(actor, child, allowed_from={ChildStatus.REGISTERED}, to=ChildStatus.EXITED, action="child.exit")
+    worklist.items_close_for(
+        actor=actor, target=child, kinds=[ItemKind.CONFIRM_EXIT, ItemKind.PROPOSED_EXIT], resolution=_("Exit confirmed")
+    )
+    return child
+
+
+@transaction.atomic
+def child_reject_exit(*, actor: User, child: Child) -> Child:
+    if not has_perm(actor, Perm.CONFIRM_CHILDREN):
+        raise PermissionDenied
+    _check_in_scope(actor, child)
+    detail = child.get_exit_reason_display()
+    child.exit_reason, child.exit_date, child.exit_note = "", None, ""
+    child.save(update_fields=["exit_reason", "exit_date", "exit_note", "updated_at"])
+    audit.record(actor=actor, kind="write", action="child.reject_exit", obj=child, detail=detail)
+    worklist.items_close_for(
+        actor=actor, target=child, kinds=[ItemKind.CONFIRM_EXIT, ItemKind.PROPOSED_EXIT], resolution=_("Exit rejected")
+    )
+    return child
+
+
+# --- Daily sweep -----------------------------------------------------------------------------
+
+
+def birthday(born: date, age: int) -> date:
+    """The date someone born on ``born`` turns ``age`` (29 February birthdays: 1 March)."""
+    try:
+        return born.replace(year=born.year + age)
+    except ValueError:
+        return date(born.year + age, 3, 1)
+
+
+def _propose_turned_16(child: Child, limit: int) -> None:
+    child.exit_reason, child.exit_date = "turned_16", birthday(child.birth_date, limit)
+    child.save(update_fields=["exit_reason", "exit_date"])
+    audit.record(
+        actor=None, kind="write", action="child.propose_exit", obj=child, detail=child.get_exit_reason_display()
+    )
+    worklist.item_open(
+        actor=None,
+        kind=ItemKind.PROPOSED_EXIT,
+        title=_("%(name)s has turned %(age)s: confirm the exit") % {"name": child.name, "age": limit},
+        target=child,
+        region_code=child.region_code,
+        owner_organisation=_civil_affairs(child),
+        owner_role=Role.DISTRICT_ADMIN,
+        url=reverse("child_detail", args=[child.pk]),
+    )
+
+
+def daily_reevaluation(*, today: date | None = None) -> str:
+    """Re-evaluate every active child (birthdays change ages) and propose exits for those turning 16."""
+    today = today or timezone.localdate()
+    changed = proposed = 0
+    limit = thresholds().age_limit
+    for child in Child.objects.active().exclude(evaluated_on=today).iterator(chunk_size=500):
+        with transaction.atomic():
+            if apply_eligibility(child, today=today):
+                child.save(update_fields=[*ELIGIBILITY_FIELDS, "evaluated_on"])
+                changed += 1
+            else:
+                Child.objects.filter(pk=child.pk).update(evaluated_on=today)
+            turned = age_on(child.birth_date, today) >= limit
+            if child.status == ChildStatus.REGISTERED and not child.exit_reason and turned:
+                _propose_turned_16(child, limit)
+                proposed += 1
+    return f"{changed} re-evaluated with a different result; {proposed} exits proposed"

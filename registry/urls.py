@@ -1,0 +1,14 @@
+from django.urls import path
+
+from registry import views
+
+urlpatterns = [
+    path("", views.child_list, name="child_list"),
+    path("new/", views.child_create, name="child_create"),
+    path("ledger.xlsx", views.ledger_export, name="ledger_export"),
+    path("<int:pk>/", views.child_detail, name="child_detail"),
+    path("<int:pk>/edit/", views.child_update, name="child_update"),
+    path("<int:pk>/reveal/", views.child_reveal, name="child_reveal"),
+    path("<int:pk>/print/", views.child_print, name="child_print"),
+    path("<int:pk>/<slug:action>/", views.child_action, name="child_action"),
+]

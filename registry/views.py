@@ -1,0 +1,305 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from accounts.permissions import Perm, has_perm, require
+from accounts.roles import Role
+from core import audit
+from core.http import is_htmx
+from core.pagination import paginate, querystring_without_page
+from core.scoping import get_for_user_or_404
+from registry import exports, selectors, services
+from registry.codes import AssistanceKind, ChildStatus, IncomeSource, PovertyFlag
+from registry.forms import ChildFilterForm, ChildForm, ExitForm, FamilyFormSet, GuardianForm, ReturnForm
+from registry.models import Child, EntrustedGuardian, FamilyMember
+
+NEW_FAMILY_ROWS = [
+    {"relationship": "51", "status": "away_for_work"},
+    {"relationship": "52", "status": "away_for_work"},
+]
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _filters(request: HttpRequest, user: User) -> tuple[ChildFilterForm, selectors.ChildFilters]:
+    form = ChildFilterForm(request.GET or None, villages=selectors.villages_for(user))
+    data = form.cleaned_data if form.is_valid() else {}
+    return form, selectors.ChildFilters(
+        q=data.get("q", ""),
+        village=data.get("village", ""),
+        status=data.get("status", ""),
+        left_behind=data.get("left_behind", ""),
+        flag=data.get("flag", ""),
+        sort=data.get("sort", "") or "name",
+    )
+
+
+@require(Perm.VIEW_CHILDREN)
+def child_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form, filters = _filters(request, user)
+    context = {
+        "form": form,
+        "page": paginate(request, selectors.children_for(user, filters)),
+        "querystring": querystring_without_page(request),
+    }
+    return render(request, "registry/_child_rows.html" if is_htmx(request) else "registry/child_list.html", context)
+
+
+def _edit(request: HttpRequest, child: Child | None) -> HttpResponse:
+    user = _user(request)
+    villages = selectors.villages_for(user)
+    county = (user.jurisdiction.code if user.jurisdiction else "350303000000")[:6]
+    schools = selectors.schools_near(county)
+    post = request.POST if request.method == "POST" else None
+    files = request.FILES if request.method == "POST" else None
+    # Forms work on fresh copies: a failed save must not leave the real rows half-changed.
+    form_instance = Child.objects.get(pk=child.pk) if child else Child()
+    initial = {"hukou_village": villages[0]} if child is None and villages.count() == 1 else None
+    form = ChildForm(post, files, instance=form_instance, villages=villages, schools=schools, initial=initial)
+    family_qs = FamilyMember.objects.filter(child=child) if child else FamilyMember.objects.none()
+    formset_class = FamilyFormSet if child else _new_family_formset()
+    family = formset_class(post, queryset=family_qs, prefix="family", initial=None if child else NEW_FAMILY_ROWS)
+    guardian_instance = EntrustedGuardian.objects.filter(child=child).first() if child else None
+    guardian = GuardianForm(post, instance=guardian_instance, prefix="guardian")
+    duplicates: selectors.DuplicateReport | None = None
+
+    if post is not None and form.is_valid() and family.is_valid() and guardian.is_valid():
+        parent_ids = [f.cleaned_data.get("id_number", "") for f in family.forms if f.cleaned_data]
+        duplicates = selectors.find_duplicates(
+            user,
+            name=form.cleaned_data["name"],
+            birth_date=form.cleaned_data.get("birth_date"),
+            id_number=form.cleaned_data.get("id_number", ""),
+            parent_ids=parent_ids,
+            exclude_pk=child.pk if child else None,
+        )
+        if duplicates.same_id_here is not None:
+            form.add_error("id_number", _("A child with this ID number is already registered here (see below)."))
+        elif duplicates.same_id_elsewhere:
+            form.add_error(
+                "id_number",
+                _("This ID number is already registered in %(township)s. Ask that township to transfer the file.")
+                % {"township": duplicates.same_id_elsewhere},
+            )
+        elif duplicates.probable and not request.POST.get("not_duplicate"):
+            messages.warning(request, _("Possible duplicates found. Check them below before saving."))
+        else:
+            members = [
+                services.MemberData(
+                    values=f.values(), instance=f.instance if f.instance.pk else None, delete=f in family.deleted_forms
+                )
+                for f in family.forms
+                if f.has_changed() or f.instance.pk
+            ]
+            try:
+                saved = services.child_save(
+                    actor=user,
+                    values={k: v for k, v in form.cleaned_data.items() if k in services.CHILD_FIELDS},
+                    members=members,
+                    guardian=guardian.values(),
+                    child=child,
+                )
+            except ValidationError as exc:
+                _apply(form, exc)
+            else:
+                messages.success(request, _("The file of %(name)s has been saved.") % {"name": saved.name})
+                return redirect("child_detail", pk=saved.pk)
+    return render(
+        request,
+        "registry/child_form.html",
+        {"form": form, "family": family, "guardian": guardian, "child": child, "duplicates": duplicates},
+    )
+
+
+def _new_family_formset() -> Any:
+    from django.forms import modelformset_factory
+
+    from registry.forms import BaseFamilyFormSet, FamilyMemberForm
+
+    return modelformset_factory(
+        FamilyMember, form=FamilyMemberForm, formset=BaseFamilyFormSet, extra=len(NEW_FAMILY_ROWS) + 1, can_delete=True
+    )
+
+
+def _apply(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@require(Perm.EDIT_CHILDREN)
+def child_create(request: HttpRequest) -> HttpResponse:
+    return _edit(request, None)
+
+
+@require(Perm.EDIT_CHILDREN)
+def child_update(request: HttpRequest, pk: int) -> HttpResponse:
+    child = get_for_user_or_404(Child, _user(request), pk=pk)
+    return _edit(request, child)
+
+
+@require(Perm.VIEW_CHILDREN)
+def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    child = get_for_user_or_404(Child.objects.select_related("hukou_village__parent", "school"), user, pk=pk)
+    audit.record_access(actor=user, action="child.view", obj=child)
+    return render(request, "registry/child_detail.html", _dossier_context(user, child))
+
+
+def _dossier_context(user: User, child: Child, *, revealed: bool = False) -> dict[str, Any]:
+    family = list(child.family.select_related("work_region").all())
+    guardian = EntrustedGuardian.objects.filter(child=child).first()
+    can_edit = has_perm(user, Perm.EDIT_CHILDREN) and (
+        child.status != ChildStatus.EXITED
+        and (user.role != Role.VILLAGE_DIRECTOR or child.status in services.EDITABLE_BY_VILLAGE)
+    )
+    return {
+        "child": child,
+        "family": family,
+        "guardian": guardian,
+        "revealed": revealed,
+        "timeline": selectors.timeline(child)[:100],
+        "can_edit": can_edit,
+        "can_submit": can_edit and child.status in (ChildStatus.DRAFT, ChildStatus.RETURNED),
+        "can_review": has_perm(user, Perm.REVIEW_CHILDREN)
+        and (child.status == ChildStatus.AWAITING_REVIEW or _has_open_change(child)),
+        "can_confirm": has_perm(user, Perm.CONFIRM_CHILDREN) and child.status == ChildStatus.AWAITING_CONFIRMATION,
+        "can_propose_exit": has_perm(user, Perm.EDIT_CHILDREN)
+        and child.status == ChildStatus.REGISTERED
+        and not child.exit_reason,
+        "can_confirm_exit": has_perm(user, Perm.CONFIRM_CHILDREN)
+        and child.status == ChildStatus.REGISTERED
+        and bool(child.exit_reason),
+        "return_form": ReturnForm(),
+        "exit_form": ExitForm(initial={"exit_date": timezone.localdate()}),
+        "flag_labels": exports.flag_labels(child),
+        "income_labels": exports.labels(IncomeSource, child.income_sources),
+        "assistance_labels": exports.labels(AssistanceKind, child.assistance),
+        "poverty_labels": exports.labels(PovertyFlag, child.poverty_flags),
+        "kind_label": exports.kind_label(child),
+        "today": timezone.localdate(),
+    }
+
+
+def _has_open_change(child: Child) -> bool:
+    from worklist.models import ItemKind, WorkItem
+
+    return WorkItem.objects.filter(
+        target_type="registry.child", target_id=str(child.pk), kind=ItemKind.REVIEW_CHILD, status="open"
+    ).exists()
+
+
+@require_POST
+@require(Perm.VIEW_CHILDREN)
+def child_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the full ID numbers and phones of one file, for this page view only; logged."""
+    user = _user(request)
+    child = get_for_user_or_404(Child, user, pk=pk)
+    audit.record_access(actor=user, action="child.reveal", obj=child)
+    return render(request, "registry/_identity.html", _dossier_context(user, child, revealed=True))
+
+
+@require(Perm.VIEW_CHILDREN)
+def child_print(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    child = get_for_user_or_404(Child.objects.select_related("hukou_village__parent", "school"), user, pk=pk)
+    audit.record_access(actor=user, action="child.print", obj=child)
+    context = _dossier_context(user, child, revealed=request.GET.get("full") == "1")
+    return render(request, "registry/child_print.html", context)
+
+
+ACTIONS = {"submit", "approve", "return", "confirm", "propose_exit", "confirm_exit", "reject_exit"}
+
+
+@require_POST
+@require(Perm.VIEW_CHILDREN)
+def child_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    user = _user(request)
+    child = get_for_user_or_404(Child, user, pk=pk)
+    if action not in ACTIONS:
+        return redirect("child_detail", pk=child.pk)
+    try:
+        if action == "submit":
+            services.child_submit(actor=user, child=child)
+            messages.success(request, _("Submitted to the township for review."))
+        elif action == "approve":
+            services.child_approve(actor=user, child=child)
+            messages.success(request, _("Approved."))
+        elif action == "return":
+            form = ReturnForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("Say what needs correcting."))
+            services.child_return(actor=user, child=child, comment=form.cleaned_data["comment"])
+            messages.success(request, _("Returned to the village with your comment."))
+        elif action == "confirm":
+            services.child_confirm(actor=user, child=child)
+            messages.success(request, _("Entry confirmed: the child is registered."))
+        elif action == "propose_exit":
+            exit_form = ExitForm(request.POST)
+            if not exit_form.is_valid():
+                raise ValidationError(
+                    [str(e) for errors in exit_form.errors.values() for e in errors] or _("Check the exit details.")
+                )
+            services.child_propose_exit(
+                actor=user,
+                child=child,
+                reason=exit_form.cleaned_data["reason"],
+                exit_date=exit_form.cleaned_data["exit_date"],
+                note=exit_form.cleaned_data.get("note", ""),
+            )
+            messages.success(request, _("Exit proposed; the district will confirm it."))
+        elif action == "confirm_exit":
+            services.child_confirm_exit(actor=user, child=child)
+            messages.success(request, _("Exit confirmed."))
+        elif action == "reject_exit":
+            services.child_reject_exit(actor=user, child=child)
+            messages.success(request, _("Exit rejected; the child stays registered."))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("child_detail", pk=child.pk)
+
+
+@require(Perm.EXPORT_LEDGER)
+def ledger_export(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _form, filters = _filters(request, user)
+    full = request.GET.get("full") == "1"
+    children = selectors.children_for(user, filters)
+    content, count = exports.ledger_xlsx(children, full=full)
+    audit.record_access(
+        actor=user,
+        action="ledger.export",
+        export=True,
+        region_code=user.jurisdiction.code if user.jurisdiction else "",
+        object_type="registry.child",
+        detail=_("%(count)s rows; full ID numbers and phones: %(full)s")
+        % {"count": count, "full": _("yes") if full else _("no")},
+    )
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"ledger-{stamp}.xlsx\"; filename*=UTF-8''{_ledger_name(stamp)}"
+    )
+    return response
+
+
+def _ledger_name(stamp: str) -> str:
+    from urllib.parse import quote
+
+    return quote(f"留守儿童信息台账-{stamp}.xlsx")

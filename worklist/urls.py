@@ -1,0 +1,5 @@
+from django.urls import path
+
+from worklist import views
+
+urlpatterns = [path("", views.todo_list, name="todo_list")]
