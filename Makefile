@@ -53,6 +53,7 @@ setup: install assets .env ## Install, migrate, collect static files, load regio
 	$(MANAGE) load_regions regions/data/china-counties-2024.csv --release "国家统计局 2024"
 	$(MANAGE) load_regions regions/data/hanjiang-350303-villages-2020.csv --release "国家统计局 2020"
 	$(MANAGE) load_demo
+	$(MANAGE) load_demo_children
 
 run: setup ## Set up, then serve on http://127.0.0.1:8000 with the background worker (Ctrl-C stops both)
 	@HOST=$(HOST) PORT=$(PORT) bash scripts/run.sh

@@ -66,6 +66,14 @@ def cast(db: None) -> Cast:
     village_a = _region("350303104201", "东大村委会", Level.VILLAGE, Kind.VILLAGE_COMMITTEE, township_a)
     village_b = _region("350303106201", "白沙村委会", Level.VILLAGE, Kind.VILLAGE_COMMITTEE, township_b)
     other_county = _region("350304000000", "荔城区", Level.COUNTY, Kind.COUNTY, prefecture)
+    # Places where parents work.
+    quanzhou = _region("350500000000", "泉州市", Level.PREFECTURE, Kind.PREFECTURE, province)
+    _region("350582000000", "晋江市", Level.COUNTY, Kind.COUNTY, quanzhou)
+    guangdong = _region("440000000000", "广东省", Level.PROVINCE, Kind.PROVINCE, None)
+    shenzhen = _region("440300000000", "深圳市", Level.PREFECTURE, Kind.PREFECTURE, guangdong)
+    _region("440306000000", "宝安区", Level.COUNTY, Kind.COUNTY, shenzhen)
+    guangzhou = _region("440100000000", "广州市", Level.PREFECTURE, Kind.PREFECTURE, guangdong)
+    _region("440106000000", "天河区", Level.COUNTY, Kind.COUNTY, guangzhou)
 
     civil = OrganisationFactory.create(name="涵江区民政局", kind=OrgKind.CIVIL_AFFAIRS, region=county)
     gov_a = OrganisationFactory.create(name="江口镇人民政府", kind=OrgKind.TOWNSHIP_GOVERNMENT, region=township_a)

@@ -109,6 +109,10 @@ class ChildForm(BootstrapFormMixin, forms.ModelForm[Child]):
         self.fields["id_number"].help_text = _("18 characters; leave empty only if the household is not registered.")
         self.fields["entrustment_scan"].help_text = _("A scan or photo of the signed confirmation (PDF, JPG or PNG).")
 
+    def _get_validation_exclusions(self) -> set[str]:
+        # A repeated ID number is reported by the duplicate check, which says where the file is.
+        return {*super()._get_validation_exclusions(), "id_number"}  # type: ignore[misc]
+
     def clean_id_number(self) -> str:
         return _clean_id(self.cleaned_data.get("id_number", ""))
 

@@ -113,6 +113,7 @@ class Child(TimeStampedModel):
     evaluated_on = models.DateField(_("evaluated on"), null=True, blank=True)
     is_key_target = models.BooleanField(_("key target"), default=False, db_index=True)
 
+    is_demo = models.BooleanField(_("demo data"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -158,7 +158,8 @@ def find_duplicates(
         # One wrong or transposed digit keeps the birth date in the number most of the time.
         near = mine.filter(birth_date=birth_date) if birth_date else mine.none()
         for child in near.exclude(id_number="")[:200]:
-            if one_edit_apart(child.id_number, id_number):
+            # Compare the 17 digits: a mistyped digit comes with a check character of its own.
+            if one_edit_apart(child.id_number[:17], id_number[:17]):
                 add(child, "id_one_digit_apart")
     ids = [p for p in parent_ids if p]
     if ids:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import factory
 from django.contrib.auth.hashers import make_password
 from factory.declarations import LazyAttribute, Sequence, SubFactory
@@ -9,8 +11,8 @@ from factory.declarations import LazyAttribute, Sequence, SubFactory
 from accounts.models import Organisation, User
 from accounts.roles import OrgKind, Role
 from core.models import AuditEvent, AuditKind
-from registry.models import Child
 from regions.models import Kind, Level, Region
+from registry.models import Child
 
 PASSWORD = "Test-pass-2026"
 _PASSWORD_HASH = make_password(PASSWORD, hasher="md5")
@@ -83,7 +85,7 @@ def make_child(village: Region, *, actor: object = None, **overrides: object) ->
         "guardianship_type": "fair",
         "guardianship_assessment": "fair",
     }
-    family = overrides.pop("family", None)
+    family: Any = overrides.pop("family", None)
     values.update(overrides)
     members = [
         services.MemberData(values=m)

@@ -1,0 +1,345 @@
+"""The child registry: entry, checks, duplicates, review workflow, search, masking, ledger."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from conftest import Cast, client_for
+from core.idnumber import check_character
+from core.models import AuditEvent
+from registry import selectors, services
+from registry.codes import ChildStatus
+from registry.models import Child
+from tests.factories import make_child
+from worklist.models import ItemKind, WorkItem
+
+
+def id_for(born: date, seq: str = "123", county: str = "350303") -> str:
+    first = f"{county}{born:%Y%m%d}{seq}"
+    return first + check_character(first)
+
+
+def form_data(cast: Cast, **overrides: str) -> dict[str, str]:
+    data = {
+        "name": "王小明",
+        "gender": "1",
+        "ethnicity": "01",
+        "birth_date": "2016-03-05",
+        "id_number": id_for(date(2016, 3, 5), "123"),
+        "hukou_village": str(cast.village_a.pk),
+        "hukou_nature": "rural",
+        "health": "healthy",
+        "schooling": "primary",
+        "school_name": "江口中心小学",
+        "grade": "四年级",
+        "living_arrangement": "with_grandparents",
+        "guardianship_type": "fair",
+        "guardianship_assessment": "fair",
+        "family-TOTAL_FORMS": "3",
+        "family-INITIAL_FORMS": "0",
+        "family-MIN_NUM_FORMS": "0",
+        "family-MAX_NUM_FORMS": "1000",
+        "family-0-relationship": "51",
+        "family-0-name": "王父",
+        "family-0-status": "away_for_work",
+        "family-0-work_place": "晋江市",
+        "family-0-left_on": "2024-02-01",
+        "family-0-phone": "13800001234",
+        "family-1-relationship": "52",
+        "family-1-name": "李母",
+        "family-1-status": "away_for_work",
+        "family-1-work_place": "广东省深圳市宝安区",
+        "family-1-left_on": "2024-02-01",
+        "family-2-relationship": "",
+        "family-2-status": "at_home",
+        "guardian-name": "王奶奶",
+        "guardian-relationship": "62",
+        "guardian-birth_date": "1950-01-01",
+        "guardian-health": "healthy",
+        "guardian-phone": "13800005678",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_village_director_registers_a_child(cast: Cast) -> None:
+    client = client_for(cast.director_a)
+    response = client.post(reverse("child_create"), form_data(cast))
+    assert response.status_code == 302, response.context and response.context["form"].errors
+    child = Child.objects.get(name="王小明")
+    assert child.status == ChildStatus.DRAFT
+    assert child.region_code == cast.village_a.code
+    assert child.is_left_behind and child.left_behind_kind == "both_away"
+    assert child.is_key_target  # the entrusted grandmother is over 70
+    assert child.family.count() == 2
+    work_region = child.family.get(relationship="51").work_region
+    assert work_region is not None and work_region.code == "350582000000"  # 晋江市
+    assert child.guardian.name == "王奶奶"
+    event = AuditEvent.objects.get(action="child.create", object_id=str(child.pk))
+    assert event.actor == cast.director_a and event.region_code == cast.village_a.code
+    assert event.changes["name"] == [None, "王小明"]
+    # ID numbers and phones never appear in full in the history.
+    assert child.id_number not in str(event.changes)
+    assert "13800001234" not in str(event.changes)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error_field"),
+    [
+        ("id_number", "350303201603051230", "id_number"),  # wrong check character
+        ("id_number", "3.50303E+17", "id_number"),  # mangled by Excel
+        ("birth_date", "2016-03-06", "birth_date"),  # contradicts the ID number
+        ("gender", "2", "gender"),  # sequence 123 is odd: a boy
+        ("birth_date", "2009-01-01", "birth_date"),  # 16 or older
+        ("birth_date", "2099-01-01", "birth_date"),  # in the future
+        ("family-0-phone", "12345", None),  # malformed phone
+        ("name", "", "name"),  # required
+        ("family-0-left_on", "2099-01-01", None),  # future date
+        ("family-0-work_place", "不存在县", None),  # unknown place of work
+    ],
+)
+def test_bad_input_is_refused_and_nothing_saved(cast: Cast, field: str, value: str, error_field: str | None) -> None:
+    data = form_data(cast, **{field: value})
+    if field == "birth_date" and value not in ("2016-03-06",):
+        data["id_number"] = ""
+        data["hukou_unregistered"] = "on"
+    response = client_for(cast.director_a).post(reverse("child_create"), data)
+    assert response.status_code == 200
+    if error_field:
+        assert response.context["form"].errors.get(error_field), response.context["form"].errors
+    else:
+        assert response.context["family"].errors[0], response.context["family"].errors
+    assert not Child.objects.exists()
+
+
+def test_missing_id_needs_the_unregistered_tick(cast: Cast) -> None:
+    response = client_for(cast.director_a).post(reverse("child_create"), form_data(cast, id_number=""))
+    assert response.status_code == 200 and response.context["form"].errors["id_number"]
+    data = form_data(cast, id_number="", hukou_unregistered="on")
+    assert client_for(cast.director_a).post(reverse("child_create"), data).status_code == 302
+
+
+def test_village_director_cannot_register_in_another_village(cast: Cast) -> None:
+    data = form_data(cast, hukou_village=str(cast.village_b.pk))
+    response = client_for(cast.director_a).post(reverse("child_create"), data)
+    assert response.status_code == 200 and response.context["form"].errors["hukou_village"]
+    assert not Child.objects.exists()
+
+
+def test_same_id_in_jurisdiction_points_to_the_file(cast: Cast) -> None:
+    number = id_for(date(2016, 3, 5))
+    existing = make_child(cast.village_a, actor=cast.district_admin, id_number=number, hukou_unregistered=False)
+    response = client_for(cast.director_a).post(reverse("child_create"), form_data(cast, id_number=number))
+    assert response.status_code == 200
+    assert reverse("child_detail", args=[existing.pk]) in response.content.decode()
+    assert Child.objects.count() == 1
+
+
+def test_same_id_elsewhere_names_only_the_township(cast: Cast) -> None:
+    number = id_for(date(2016, 3, 5))
+    make_child(cast.village_b, actor=cast.district_admin, id_number=number, hukou_unregistered=False, name="白沙孩子")
+    response = client_for(cast.director_a).post(reverse("child_create"), form_data(cast, id_number=number))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "白沙镇" in str(response.context["form"].errors["id_number"])
+    assert "白沙孩子" not in body and "/children/" + str(Child.objects.get().pk) not in body
+
+
+def test_probable_duplicate_needs_confirmation(cast: Cast) -> None:
+    make_child(cast.village_a, actor=cast.district_admin, name="王小明", birth_date=date(2016, 3, 5))
+    client = client_for(cast.director_a)
+    data = form_data(cast)
+    response = client.post(reverse("child_create"), data)
+    assert response.status_code == 200 and response.context["duplicates"].probable
+    assert Child.objects.count() == 1
+    data["not_duplicate"] = "1"
+    assert client.post(reverse("child_create"), data).status_code == 302
+    assert Child.objects.count() == 2
+
+
+def test_id_one_digit_apart_is_a_probable_duplicate(cast: Cast) -> None:
+    born = date(2016, 3, 5)
+    number = id_for(born, "123")
+    make_child(
+        cast.village_a,
+        actor=cast.district_admin,
+        name="李四",
+        birth_date=born,
+        id_number=number,
+        hukou_unregistered=False,
+    )
+    report = selectors.find_duplicates(
+        cast.director_a, name="王五", birth_date=born, id_number=id_for(born, "133"), parent_ids=[]
+    )
+    assert [why for _, why in report.probable] == ["id_one_digit_apart"]
+
+
+def test_full_review_path_with_worklist(cast: Cast) -> None:
+    child = make_child(cast.village_a, actor=cast.director_a)
+    village, township, district = (client_for(u) for u in (cast.director_a, cast.supervisor_a, cast.district_admin))
+
+    assert village.post(reverse("child_action", args=[child.pk, "submit"])).status_code == 302
+    child.refresh_from_db()
+    assert child.status == ChildStatus.AWAITING_REVIEW
+    todo = township.get(reverse("todo_list")).content.decode()
+    assert child.name in todo
+    assert WorkItem.objects.get(kind=ItemKind.REVIEW_CHILD).owner_organisation == cast.township_gov_a
+    # The other township's supervisor has nothing to do with it.
+    assert child.name not in client_for(cast.supervisor_b).get(reverse("todo_list")).content.decode()
+
+    township.post(reverse("child_action", args=[child.pk, "return"]), {"comment": "请补充母亲电话"})
+    child.refresh_from_db()
+    assert child.status == ChildStatus.RETURNED and child.review_comment == "请补充母亲电话"
+    assert "请补充母亲电话" in village.get(reverse("todo_list")).content.decode()
+
+    village.post(reverse("child_action", args=[child.pk, "submit"]))
+    township.post(reverse("child_action", args=[child.pk, "approve"]))
+    child.refresh_from_db()
+    assert child.status == ChildStatus.AWAITING_CONFIRMATION
+    assert WorkItem.objects.get(kind=ItemKind.CONFIRM_ENTRY, status="open").owner_organisation == cast.civil_affairs
+
+    district.post(reverse("child_action", args=[child.pk, "confirm"]))
+    child.refresh_from_db()
+    assert child.status == ChildStatus.REGISTERED and child.entry_date == timezone.localdate()
+    assert not WorkItem.objects.filter(target_id=str(child.pk), status="open").exists()
+    events = AuditEvent.objects.filter(object_id=str(child.pk), object_type="registry.child")
+    actions = list(events.values_list("action", flat=True))
+    for action in ("child.create", "child.submit", "child.return", "child.approve", "child.confirm"):
+        assert action in actions
+    page = district.get(reverse("child_detail", args=[child.pk])).content.decode()
+    assert 'data-testid="timeline"' in page and cast.supervisor_a.name in page
+
+
+def test_village_cannot_approve_its_own_file(cast: Cast) -> None:
+    child = make_child(cast.village_a, actor=cast.director_a)
+    services.child_submit(actor=cast.director_a, child=child)
+    client_for(cast.director_a).post(reverse("child_action", args=[child.pk, "approve"]))
+    child.refresh_from_db()
+    assert child.status == ChildStatus.AWAITING_REVIEW
+
+
+def _registered(cast: Cast, **kw: Any) -> Child:
+    child = make_child(cast.village_a, actor=cast.director_a, **kw)
+    services.child_submit(actor=cast.director_a, child=child)
+    services.child_approve(actor=cast.supervisor_a, child=child)
+    services.child_confirm(actor=cast.district_admin, child=child)
+    return child
+
+
+def test_change_to_a_registered_file_goes_to_the_township(cast: Cast) -> None:
+    child = _registered(cast)
+    data = form_data(cast, name="张三丰", id_number="", hukou_unregistered="on", birth_date="2016-03-05")
+    data.update({"family-TOTAL_FORMS": "2", "family-INITIAL_FORMS": "2"})
+    members = list(child.family.order_by("relationship"))
+    for i, member in enumerate(members):
+        data[f"family-{i}-id"] = str(member.pk)
+        data[f"family-{i}-relationship"] = member.relationship
+        data[f"family-{i}-name"] = member.name
+    data.pop("family-2-relationship")
+    data.pop("family-2-status")
+    response = client_for(cast.director_a).post(reverse("child_update", args=[child.pk]), data)
+    assert response.status_code == 302, response.context["form"].errors
+    child.refresh_from_db()
+    assert child.name == "张三丰" and child.status == ChildStatus.REGISTERED
+    item = WorkItem.objects.get(kind=ItemKind.REVIEW_CHILD, status="open")
+    assert item.owner_organisation == cast.township_gov_a
+    services.child_approve(actor=cast.supervisor_a, child=child)
+    assert not WorkItem.objects.filter(kind=ItemKind.REVIEW_CHILD, status="open").exists()
+
+
+def test_exit_is_proposed_then_confirmed_by_the_district(cast: Cast) -> None:
+    child = _registered(cast)
+    client_for(cast.director_a).post(
+        reverse("child_action", args=[child.pk, "propose_exit"]),
+        {"reason": "parent_returned", "exit_date": timezone.localdate().isoformat(), "note": "母亲返乡"},
+    )
+    child.refresh_from_db()
+    assert child.exit_reason == "parent_returned" and child.status == ChildStatus.REGISTERED
+    client_for(cast.district_admin).post(reverse("child_action", args=[child.pk, "confirm_exit"]))
+    child.refresh_from_db()
+    assert child.status == ChildStatus.EXITED
+    # An exited file is read-only.
+    response = client_for(cast.director_a).post(reverse("child_update", args=[child.pk]), form_data(cast))
+    assert response.status_code == 200
+    assert Child.objects.get(pk=child.pk).name == "张三"
+
+
+def test_daily_sweep_proposes_exit_at_16(cast: Cast) -> None:
+    today = timezone.localdate()
+    born = services.birthday(today, -16)
+    child = _registered(cast, birth_date=born + timedelta(days=1))
+    result = services.daily_reevaluation(today=today + timedelta(days=1))
+    child.refresh_from_db()
+    assert "1 exits proposed" in result
+    assert child.exit_reason == "turned_16" and not child.is_left_behind
+    assert WorkItem.objects.filter(kind=ItemKind.PROPOSED_EXIT, owner_organisation=cast.civil_affairs).exists()
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [("zs", True), ("zhangsan", True), ("Zhang San", True), ("张三", True), ("张", True), ("ls", False)],
+)
+def test_search_by_name_and_pinyin(cast: Cast, query: str, found: bool) -> None:
+    make_child(cast.village_a, actor=cast.district_admin, name="张三")
+    names = [c.name for c in selectors.children_for(cast.director_a, selectors.ChildFilters(q=query))]
+    assert (names == ["张三"]) is found
+
+
+def test_special_surname_reading(cast: Cast) -> None:
+    make_child(cast.village_a, actor=cast.district_admin, name="单小明")
+    assert [c.name for c in selectors.children_for(cast.director_a, selectors.ChildFilters(q="sxm"))] == ["单小明"]
+
+
+def test_search_by_id_suffix_and_full_id_is_scoped(cast: Cast) -> None:
+    number = id_for(date(2016, 3, 5), "457")
+    make_child(cast.village_a, actor=cast.district_admin, id_number=number, hukou_unregistered=False)
+    for query in (number, number[-4:], number[-6:]):
+        assert selectors.children_for(cast.director_a, selectors.ChildFilters(q=query)).count() == 1
+        assert selectors.children_for(cast.director_b, selectors.ChildFilters(q=query)).count() == 0
+
+
+def test_list_masks_ids_and_reveal_is_logged(cast: Cast) -> None:
+    number = id_for(date(2016, 3, 5), "457")
+    child = make_child(cast.village_a, actor=cast.district_admin, id_number=number, hukou_unregistered=False)
+    client = client_for(cast.director_a)
+    assert number not in client.get(reverse("child_list")).content.decode()
+    page = client.get(reverse("child_detail", args=[child.pk])).content.decode()
+    assert number not in page and number[-4:] in page
+    assert AuditEvent.objects.filter(action="child.view", actor=cast.director_a).exists()
+    revealed = client.post(reverse("child_reveal", args=[child.pk])).content.decode()
+    assert number in revealed
+    assert AuditEvent.objects.filter(action="child.reveal", actor=cast.director_a, object_id=str(child.pk)).exists()
+
+
+def test_ledger_export_masked_safe_and_logged(cast: Cast) -> None:
+    number = id_for(date(2016, 3, 5), "457")
+    make_child(
+        cast.village_a, actor=cast.district_admin, id_number=number, hukou_unregistered=False, name="=HYPERLINK(1)"
+    )
+    client = client_for(cast.supervisor_a)
+    response = client.get(reverse("ledger_export"))
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 2
+    header, row = rows
+    assert header[3] and row[3] == "'=HYPERLINK(1)"
+    assert number not in [str(v) for v in row]
+    assert AuditEvent.objects.filter(action="ledger.export", kind="export", actor=cast.supervisor_a).exists()
+    full = load_workbook(io.BytesIO(client.get(reverse("ledger_export"), {"full": "1"}).content)).active
+    assert full is not None
+    assert number in [str(v) for v in list(full.iter_rows(values_only=True))[1]]
+
+
+def test_roles_without_child_access(cast: Cast) -> None:
+    make_child(cast.village_a, actor=cast.district_admin)
+    for user in (cast.school_liaison_a, cast.police_a_officer, cast.leader):
+        assert client_for(user).get(reverse("child_list")).status_code == 403

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.roles import Role
+from conftest import Cast, client_for
+from registry import services
+from tests.factories import make_child
+from worklist.models import WorkItem
+from worklist.selectors import my_items, open_count
+
+
+def test_items_reach_their_owners_only(cast: Cast) -> None:
+    child = make_child(cast.village_a, actor=cast.director_a)
+    services.child_submit(actor=cast.director_a, child=child)
+    assert open_count(cast.supervisor_a) == 1
+    assert open_count(cast.supervisor_b) == 0
+    assert open_count(cast.director_a) == 0
+    assert open_count(cast.district_admin) == 0  # owned by the township's supervisors
+    body = client_for(cast.supervisor_a).get(reverse("home")).content.decode()
+    assert 'data-testid="todo-count">1<' in body
+
+
+def test_overdue_items_are_highlighted_and_filtered(cast: Cast) -> None:
+    child = make_child(cast.village_a, actor=cast.director_a)
+    services.child_submit(actor=cast.director_a, child=child)
+    WorkItem.objects.update(due_date=timezone.localdate() - timedelta(days=1))
+    item = WorkItem.objects.get()
+    assert item.is_overdue()
+    assert list(my_items(cast.supervisor_a, show="overdue")) == [item]
+    body = client_for(cast.supervisor_a).get(reverse("todo_list"), {"show": "overdue"}).content.decode()
+    assert "table-danger" in body
+    WorkItem.objects.update(due_date=timezone.localdate() + timedelta(days=3))
+    assert list(my_items(cast.supervisor_a, show="overdue")) == []
+
+
+def test_done_items_are_listed_with_resolution(cast: Cast) -> None:
+    child = make_child(cast.village_a, actor=cast.director_a)
+    services.child_submit(actor=cast.director_a, child=child)
+    services.child_approve(actor=cast.supervisor_a, child=child)
+    done = list(my_items(cast.supervisor_a, show="done"))
+    assert len(done) == 1 and done[0].closed_by == cast.supervisor_a
+    assert WorkItem.objects.get(status="open").owner_role == Role.DISTRICT_ADMIN
