@@ -36,7 +36,7 @@ def ledger_headers() -> list[str]:
         _("No."),
         _("Township"),
         _("Village"),
-        _("Name"),
+        _("Full name"),
         _("Gender"),
         _("Ethnicity"),
         _("Date of birth"),

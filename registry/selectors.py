@@ -103,7 +103,8 @@ def schools_near(region_code: str) -> QuerySet[Organisation]:
 
 
 def timeline(child: Child) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(object_type="registry.child", object_id=str(child.pk)).order_by("-at", "-id")
+    changes = AuditEvent.objects.filter(object_type="registry.child", object_id=str(child.pk), kind="write")
+    return changes.order_by("-at", "-id")
 
 
 # --- Duplicates -----------------------------------------------------------------------------

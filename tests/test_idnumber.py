@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from django.utils import translation
 from django.utils.functional import Promise
 from stdnum import numdb
 from stdnum.cn import ric
@@ -278,6 +280,20 @@ def test_normalise_only_cleans(raw: str) -> None:
     assert normalise(raw) == raw.upper()
 
 
+@pytest.fixture
+def english() -> Iterator[None]:
+    """The message tests read the English msgids; the Chinese catalogue is tested in test_i18n."""
+    with translation.override("en"):
+        yield
+
+
+def test_messages_are_translated() -> None:
+    with pytest.raises(InvalidIdNumber) as caught:
+        parse("3.50303E+17", today=TODAY)
+    assert "Excel" in str(caught.value) and "文本" in str(caught.value)
+
+
+@pytest.mark.usefixtures("english")
 def test_checksum_message_names_the_expected_character() -> None:
     with pytest.raises(InvalidIdNumber) as caught:
         parse(VALID[:17] + ("0" if VALID[17] != "0" else "1"), today=TODAY)
@@ -299,6 +315,7 @@ def test_checksum_message_names_the_expected_character() -> None:
         (make(region="999999"), "(999999) are not a known county code"),
     ],
 )
+@pytest.mark.usefixtures("english")
 def test_messages_are_specific(raw: object, words: str) -> None:
     with pytest.raises(InvalidIdNumber) as caught:
         parse(raw, today=TODAY)
