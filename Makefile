@@ -10,7 +10,7 @@ PORT ?= 8000
 VENDOR := static/vendor
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint install install-dev assets setup serve worker demo-data regions messages lock clean check-deploy
+.PHONY: bench-registry help run test lint install install-dev assets setup serve worker demo-data regions messages lock clean check-deploy
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ run: setup ## Set up, then serve on http://127.0.0.1:8000 with the background wo
 
 test: install-dev assets ## Install what the tests need and run every test (SQLite, then PostgreSQL when available)
 	@bash scripts/test.sh
+
+bench-registry: install-dev assets ## Benchmark the registry with 100,000 children on SQLite and PostgreSQL
+	@bash scripts/bench_registry.sh
 
 lint: install-dev ## ruff (lint and format check) and mypy
 	$(VENV)/bin/ruff check .
