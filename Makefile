@@ -47,6 +47,7 @@ assets: $(VENDOR)/.copied ## Install Bootstrap, htmx, ECharts and icons from the
 	@echo "Wrote .env for the embedded default (SQLite, http://$(HOST):$(PORT))."
 
 setup: install assets .env ## Install, migrate, collect static files, load regions and demo data (idempotent)
+	@bash scripts/system_packages.sh
 	$(MANAGE) migrate --no-input -v 0
 	$(MANAGE) compilemessages -v 0 --ignore=.venv --ignore=node_modules
 	$(MANAGE) collectstatic --no-input -v 0

@@ -1,7 +1,8 @@
 """The one place where rows are limited to a user's jurisdiction.
 
 Every scoped model names, in ``scope_path``, the lookup that reaches a 12-digit region code
-(for example ``"region__code"``). A user exposes ``scope_prefix``: ``""`` for everything, the
+(for example ``"region__code"``); a row that concerns two places also lists
+``also_scope_paths``. A user exposes ``scope_prefix``: ``""`` for everything, the
 significant digits of their jurisdiction's code (``"350303104"`` for a township), or ``None``
 for nothing. Region codes nest by prefix, so a jurisdiction is a ``startswith`` on one indexed
 column, which is also the key a province-wide database is partitioned on.
@@ -49,7 +50,11 @@ class ScopedQuerySet(models.QuerySet[_M]):
         if prefix == "":
             return self.all()
         path: str = getattr(self.model, "scope_path")  # noqa: B009  (declared by each scoped model)
-        return self.filter(**{f"{path}__startswith": prefix})
+        # A row that concerns two places (a transfer between villages) is in scope from either.
+        condition = models.Q(**{f"{path}__startswith": prefix})
+        for other in getattr(self.model, "also_scope_paths", ()):
+            condition |= models.Q(**{f"{other}__startswith": prefix})
+        return self.filter(condition)
 
 
 def is_scoped_model(model: type[models.Model]) -> bool:

@@ -25,7 +25,12 @@ class RegistryConfig(AppConfig):
                 "child.view": _("Viewed a dossier"),
                 "child.reveal": _("Revealed ID numbers and phones"),
                 "child.print": _("Printed a dossier"),
+                "child.pdf": _("Downloaded a dossier as PDF"),
                 "ledger.export": _("Exported a ledger"),
+                "child.transfer_send": _("Transfer sent"),
+                "child.transfer_request": _("Transfer asked for"),
+                "child.transfer_accept": _("Transfer accepted"),
+                "child.transfer_reject": _("Transfer refused"),
                 "worklist.open": _("Opened a to-do item"),
                 "worklist.close": _("Closed a to-do item"),
             }

@@ -363,3 +363,24 @@ class ChildFilterForm(BootstrapFormMixin, forms.Form):
             ("", _("All villages")),
             *[(v.code, f"{v.parent.name if v.parent else ''} {v.name}") for v in villages],
         ]
+
+
+class TransferForm(BootstrapFormMixin, forms.Form):
+    to_village = forms.ModelChoiceField(label=_("to village"), queryset=Region.objects.none())
+    reason = forms.CharField(label=_("reason"), max_length=200)
+
+    def __init__(self, *args: Any, villages: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_village"].queryset = villages  # type: ignore[attr-defined]
+        self.fields["to_village"].label_from_instance = lambda r: f"{r.parent.name if r.parent else ''} {r.name}"  # type: ignore[attr-defined]
+
+
+class TransferRequestForm(TransferForm):
+    id_number = forms.CharField(max_length=30, widget=forms.HiddenInput)
+
+    def clean_id_number(self) -> str:
+        return _clean_id(self.cleaned_data.get("id_number", ""))
+
+
+class TransferDecisionForm(BootstrapFormMixin, forms.Form):
+    note = forms.CharField(label=_("decision note"), max_length=200, required=False)

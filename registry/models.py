@@ -217,3 +217,57 @@ class EntrustedGuardian(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TransferStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ChildTransfer(TimeStampedModel):
+    """A child's file moving to another village: sent by the holder, or asked for by the new village.
+
+    Either side sees the transfer; the other side decides. Until it is accepted, the asking side
+    sees only the child's name and date of birth, never the file.
+    """
+
+    scope_path: ClassVar[str] = "from_code"
+    also_scope_paths: ClassVar[tuple[str, ...]] = ("to_code",)
+
+    child = models.ForeignKey(Child, verbose_name=_("child"), on_delete=models.CASCADE, related_name="transfers")
+    from_code = models.CharField(_("from"), max_length=12, db_index=True)
+    to_village = models.ForeignKey(Region, verbose_name=_("to village"), on_delete=models.PROTECT, related_name="+")
+    to_code = models.CharField(_("to"), max_length=12, db_index=True)
+    requested_by_receiver = models.BooleanField(_("asked for by the receiving village"), default=False)
+    reason = models.CharField(_("reason"), max_length=200)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=TransferStatus.choices, default=TransferStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=200, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.child} → {self.to_village}"
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.from_code

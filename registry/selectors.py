@@ -95,6 +95,15 @@ def villages_for(user: Any) -> QuerySet[Region]:
     return Region.objects.for_user(user).active().filter(level=Level.VILLAGE).select_related("parent").order_by("code")
 
 
+def county_villages(region_code: str) -> QuerySet[Region]:
+    """Every village of a county: where a file can be transferred to (names only, not personal data)."""
+    return (
+        Region.objects.filter(level=Level.VILLAGE, is_active=True, code__startswith=region_code[:6])
+        .select_related("parent")
+        .order_by("code")
+    )
+
+
 def schools_near(region_code: str) -> QuerySet[Organisation]:
     """Schools and kindergartens of the county: a public list, not personal data, so not scoped."""
     return Organisation.objects.filter(

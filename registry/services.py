@@ -22,7 +22,7 @@ from core import audit
 from regions.models import Level, Region
 from registry.codes import ChildStatus
 from registry.eligibility import ChildFacts, GuardianFacts, ParentFacts, Thresholds, age_on, evaluate
-from registry.models import Child, ChildNameKey, EntrustedGuardian, FamilyMember
+from registry.models import Child, ChildNameKey, ChildTransfer, EntrustedGuardian, FamilyMember, TransferStatus
 from registry.pinyin import name_keys
 from worklist import services as worklist
 from worklist.models import ItemKind
@@ -558,3 +558,149 @@ def daily_reevaluation(*, today: date | None = None) -> str:
                 _propose_turned_16(child, limit)
                 proposed += 1
     return f"{changed} re-evaluated with a different result; {proposed} exits proposed"
+
+
+# --- Transfers between villages --------------------------------------------------------------
+
+
+def _check_transfer_possible(child: Child, to_village: Region) -> None:
+    if to_village.level != Level.VILLAGE or not to_village.is_active:
+        raise ValidationError({"to_village": _("Choose a village or community.")})
+    if to_village.pk == child.hukou_village_id:
+        raise ValidationError({"to_village": _("The child is already registered in this village.")})
+    if child.status == ChildStatus.EXITED:
+        raise ValidationError(_("This child has exited the registry; the file is kept read-only."))
+    if ChildTransfer.objects.filter(child=child, status=TransferStatus.PENDING).exists():
+        raise ValidationError(_("A transfer of this child is already waiting for a decision."))
+
+
+@transaction.atomic
+def transfer_send(*, actor: User, child: Child, to_village: Region, reason: str) -> ChildTransfer:
+    """The holding village or township sends the file; the receiving village accepts it."""
+    if not has_perm(actor, Perm.EDIT_CHILDREN):
+        raise PermissionDenied
+    _check_in_scope(actor, child)
+    _check_transfer_possible(child, to_village)
+    transfer = ChildTransfer.objects.create(
+        child=child,
+        from_code=child.region_code,
+        to_village=to_village,
+        to_code=to_village.code,
+        reason=reason[:200],
+        requested_by=actor,
+    )
+    audit.record(
+        actor=actor, kind="write", action="child.transfer_send", obj=child, detail=f"→ {to_village.full_name}：{reason}"
+    )
+    receiver = Organisation.objects.filter(region=to_village, kind=OrgKind.VILLAGE_COMMITTEE, is_active=True).first()
+    if receiver is None:
+        raise ValidationError({"to_village": _("The village has no committee organisation in the system yet.")})
+    worklist.item_open(
+        actor=actor,
+        kind=ItemKind.DECIDE_TRANSFER,
+        title=_("Accept the file of %(name)s from %(village)s?")
+        % {"name": child.name, "village": child.hukou_village.full_name},
+        target=transfer,
+        region_code=to_village.code,
+        owner_organisation=receiver,
+        owner_role=Role.VILLAGE_DIRECTOR,
+        url=reverse("transfer_detail", args=[transfer.pk]),
+    )
+    return transfer
+
+
+@transaction.atomic
+def transfer_request(*, actor: User, id_number: str, to_village: Region, reason: str) -> ChildTransfer:
+    """A village that found a child registered elsewhere asks the holding township for the file.
+
+    The file itself stays hidden from the asking side until the holder accepts.
+    """
+    if not has_perm(actor, Perm.EDIT_CHILDREN):
+        raise PermissionDenied
+    _check_village(actor, to_village)
+    # Deliberately not scoped: the asking side may only learn that the file exists elsewhere.
+    child = Child.objects.filter(id_number=id_number.strip().upper()).select_related("hukou_village").first()
+    if child is None:
+        raise ValidationError(_("No file with this ID number was found."))
+    if Child.objects.for_user(actor).filter(pk=child.pk).exists():
+        raise ValidationError(_("This file is already in your jurisdiction."))
+    _check_transfer_possible(child, to_village)
+    transfer = ChildTransfer.objects.create(
+        child=child,
+        from_code=child.region_code,
+        to_village=to_village,
+        to_code=to_village.code,
+        requested_by_receiver=True,
+        reason=reason[:200],
+        requested_by=actor,
+    )
+    audit.record(
+        actor=actor,
+        kind="write",
+        action="child.transfer_request",
+        obj=child,
+        detail=f"→ {to_village.full_name}：{reason}",
+    )
+    worklist.item_open(
+        actor=actor,
+        kind=ItemKind.DECIDE_TRANSFER,
+        title=_("%(village)s asks for the file of %(name)s") % {"village": to_village.full_name, "name": child.name},
+        target=transfer,
+        region_code=child.region_code,
+        owner_organisation=_township_government(child),
+        owner_role=Role.TOWNSHIP_SUPERVISOR,
+        url=reverse("transfer_detail", args=[transfer.pk]),
+    )
+    return transfer
+
+
+def transfer_decider_side(transfer: ChildTransfer) -> str:
+    """Which side decides: the holder when the receiver asked, the receiver when the holder sent."""
+    return "from" if transfer.requested_by_receiver else "to"
+
+
+def can_decide(actor: User, transfer: ChildTransfer) -> bool:
+    if transfer.status != TransferStatus.PENDING or not has_perm(actor, Perm.EDIT_CHILDREN):
+        return False
+    prefix = actor.scope_prefix
+    if prefix is None:
+        return False
+    code = transfer.from_code if transfer_decider_side(transfer) == "from" else transfer.to_code
+    return code.startswith(prefix)
+
+
+@transaction.atomic
+def transfer_decide(*, actor: User, transfer: ChildTransfer, accept: bool, note: str = "") -> ChildTransfer:
+    if not ChildTransfer.objects.for_user(actor).filter(pk=transfer.pk).exists():
+        raise PermissionDenied
+    if not can_decide(actor, transfer):
+        raise ValidationError(_("The other side decides on this transfer."))
+    if not accept and not note.strip():
+        raise ValidationError({"note": _("Say why the transfer is refused.")})
+    child = Child.objects.select_for_update().get(pk=transfer.child_id)
+    transfer.status = TransferStatus.ACCEPTED if accept else TransferStatus.REJECTED
+    transfer.decided_by = actor
+    transfer.decided_at = timezone.now()
+    transfer.decision_note = note.strip()[:200]
+    transfer.save()
+    if accept:
+        before = audit.snapshot(child, ["hukou_village", "region_code"])
+        child.hukou_village = transfer.to_village
+        child.region_code = transfer.to_code
+        child.save(update_fields=["hukou_village", "region_code", "updated_at"])
+        audit.record(
+            actor=actor,
+            kind="write",
+            action="child.transfer_accept",
+            obj=child,
+            changes=audit.diff(before, audit.snapshot(child, ["hukou_village", "region_code"])),
+            detail=transfer.reason,
+        )
+    else:
+        audit.record(
+            actor=actor, kind="write", action="child.transfer_reject", obj=child, detail=transfer.decision_note
+        )
+    worklist.items_close_for(
+        actor=actor, target=transfer, resolution=_("Accepted") if accept else _("Refused: %(note)s") % {"note": note}
+    )
+    return transfer

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -19,8 +20,19 @@ from core.pagination import paginate, querystring_without_page
 from core.scoping import get_for_user_or_404
 from registry import exports, selectors, services
 from registry.codes import AssistanceKind, ChildStatus, IncomeSource, PovertyFlag
-from registry.forms import ChildFilterForm, ChildForm, ExitForm, FamilyFormSet, GuardianForm, ReturnForm
-from registry.models import Child, EntrustedGuardian, FamilyMember
+from registry.forms import (
+    ChildFilterForm,
+    ChildForm,
+    ExitForm,
+    FamilyFormSet,
+    GuardianForm,
+    ReturnForm,
+    TransferDecisionForm,
+    TransferForm,
+    TransferRequestForm,
+)
+from registry.models import Child, ChildTransfer, EntrustedGuardian, FamilyMember
+from registry.pdf import render_pdf
 
 NEW_FAMILY_ROWS = [
     {"relationship": "51", "status": "away_for_work"},
@@ -186,6 +198,8 @@ def _dossier_context(user: User, child: Child, *, revealed: bool = False) -> dic
         and child.status == ChildStatus.REGISTERED
         and bool(child.exit_reason),
         "return_form": ReturnForm(),
+        "transfer_form": TransferForm(villages=selectors.county_villages(child.region_code)),
+        "pending_transfer": child.transfers.filter(status="pending").select_related("to_village").first(),
         "exit_form": ExitForm(initial={"exit_date": timezone.localdate()}),
         "flag_labels": exports.flag_labels(child),
         "income_labels": exports.labels(IncomeSource, child.income_sources),
@@ -221,6 +235,22 @@ def child_print(request: HttpRequest, pk: int) -> HttpResponse:
     audit.record_access(actor=user, action="child.print", obj=child)
     context = _dossier_context(user, child, revealed=request.GET.get("full") == "1")
     return render(request, "registry/child_print.html", context)
+
+
+@require(Perm.VIEW_CHILDREN)
+def child_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The A4 dossier as a PDF download (ID numbers and phones masked unless ?full=1, which is logged)."""
+    user = _user(request)
+    child = get_for_user_or_404(Child.objects.select_related("hukou_village__parent", "school"), user, pk=pk)
+    full = request.GET.get("full") == "1"
+    audit.record_access(
+        actor=user, action="child.pdf", obj=child, export=True, detail=_("full numbers") if full else ""
+    )
+    content = render_pdf("registry/child_pdf.html", _dossier_context(user, child, revealed=full))
+    response = HttpResponse(content, content_type="application/pdf")
+    name = quote(f"{child.name}-档案.pdf")
+    response["Content-Disposition"] = f"attachment; filename=\"dossier-{child.pk}.pdf\"; filename*=UTF-8''{name}"
+    return response
 
 
 ACTIONS = {"submit", "approve", "return", "confirm", "propose_exit", "confirm_exit", "reject_exit"}
@@ -300,6 +330,97 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
 
 
 def _ledger_name(stamp: str) -> str:
-    from urllib.parse import quote
-
     return quote(f"留守儿童信息台账-{stamp}.xlsx")
+
+
+# --- Transfers -------------------------------------------------------------------------------
+
+
+@require_POST
+@require(Perm.EDIT_CHILDREN)
+def transfer_send(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    child = get_for_user_or_404(Child, user, pk=pk)
+    form = TransferForm(request.POST, villages=selectors.county_villages(child.region_code))
+    if form.is_valid():
+        try:
+            services.transfer_send(
+                actor=user, child=child, to_village=form.cleaned_data["to_village"], reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The transfer has been sent; the receiving village will accept it."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+    return redirect("child_detail", pk=child.pk)
+
+
+@require_POST
+@require(Perm.EDIT_CHILDREN)
+def transfer_request(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = TransferRequestForm(request.POST, villages=selectors.villages_for(user))
+    if form.is_valid():
+        try:
+            transfer = services.transfer_request(
+                actor=user,
+                id_number=form.cleaned_data["id_number"],
+                to_village=form.cleaned_data["to_village"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Your request has been sent to the township that holds the file."))
+            return redirect("transfer_detail", pk=transfer.pk)
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+    return redirect("child_list")
+
+
+@require(Perm.VIEW_CHILDREN)
+def transfer_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    transfers = ChildTransfer.objects.for_user(user).select_related("child", "to_village")
+    return render(request, "registry/transfer_list.html", {"page": paginate(request, transfers)})
+
+
+@require(Perm.VIEW_CHILDREN)
+def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    transfer = get_for_user_or_404(
+        ChildTransfer.objects.select_related("child__hukou_village__parent", "to_village"), user, pk=pk
+    )
+    form = TransferDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.transfer_decide(
+                actor=user,
+                transfer=transfer,
+                accept=request.POST.get("decision") == "accept",
+                note=form.cleaned_data.get("note", ""),
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Your decision has been recorded."))
+            return redirect("transfer_detail", pk=transfer.pk)
+    holder_sees_file = Child.objects.for_user(user).filter(pk=transfer.child_id).exists()
+    return render(
+        request,
+        "registry/transfer_detail.html",
+        {
+            "transfer": transfer,
+            "form": form,
+            "can_decide": services.can_decide(user, transfer),
+            "sees_file": holder_sees_file,
+        },
+    )

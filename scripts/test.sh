@@ -4,19 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_pkgs=()
-[ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
-fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_pkgs+=(fonts-noto-cjk)
-command -v msgfmt >/dev/null || need_pkgs+=(gettext)
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "Installing ${need_pkgs[*]} from Debian's packages…"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
-  else
-    echo "Missing: ${need_pkgs[*]}. Install them (sudo apt-get install ${need_pkgs[*]}) and run make test again." >&2
-    exit 1
-  fi
-fi
+bash scripts/system_packages.sh chromium
 
 export DJANGO_SETTINGS_MODULE=config.settings_test
 .venv/bin/python manage.py compilemessages -v 0 --ignore=.venv --ignore=node_modules

@@ -22,6 +22,7 @@ class ItemKind(models.TextChoices):
     CONFIRM_EXIT = "confirm_exit", _("Confirm an exit from the registry")
     FIX_RETURNED = "fix_returned", _("Correct a returned file")
     PROPOSED_EXIT = "proposed_exit", _("Check a proposed exit")
+    DECIDE_TRANSFER = "decide_transfer", _("Decide on a transfer")
 
 
 class ItemStatus(models.TextChoices):
