@@ -330,6 +330,7 @@ class ChildFilterForm(BootstrapFormMixin, forms.Form):
         ),
     )
     village = forms.ChoiceField(label=_("Village or community"), required=False)
+    school = forms.TypedChoiceField(label=_("school"), required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(label=_("status"), required=False, choices=[("", _("Not exited")), *ChildStatus.choices])
     left_behind = forms.ChoiceField(
         label=_("left-behind child"), required=False, choices=[("", _("All")), ("1", _("Yes")), ("0", _("No"))]
@@ -357,8 +358,9 @@ class ChildFilterForm(BootstrapFormMixin, forms.Form):
         ],
     )
 
-    def __init__(self, *args: Any, villages: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, villages: Any, schools: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["school"].choices = [("", _("All schools")), *[(s.pk, s.name) for s in schools]]  # type: ignore[attr-defined]
         self.fields["village"].choices = [  # type: ignore[attr-defined]
             ("", _("All villages")),
             *[(v.code, f"{v.parent.name if v.parent else ''} {v.name}") for v in villages],

@@ -46,11 +46,15 @@ def _user(request: HttpRequest) -> User:
 
 
 def _filters(request: HttpRequest, user: User) -> tuple[ChildFilterForm, selectors.ChildFilters]:
-    form = ChildFilterForm(request.GET or None, villages=selectors.villages_for(user))
+    county = (user.jurisdiction.code if user.jurisdiction else "350303000000")[:6]
+    form = ChildFilterForm(
+        request.GET or None, villages=selectors.villages_for(user), schools=selectors.schools_near(county)
+    )
     data = form.cleaned_data if form.is_valid() else {}
     return form, selectors.ChildFilters(
         q=data.get("q", ""),
         village=data.get("village", ""),
+        school=data.get("school"),
         status=data.get("status", ""),
         left_behind=data.get("left_behind", ""),
         flag=data.get("flag", ""),

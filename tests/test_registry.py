@@ -343,3 +343,15 @@ def test_roles_without_child_access(cast: Cast) -> None:
     make_child(cast.village_a, actor=cast.district_admin)
     for user in (cast.school_liaison_a, cast.police_a_officer, cast.leader):
         assert client_for(user).get(reverse("child_list")).status_code == 403
+
+
+def test_filter_by_school_status_and_flag(cast: Cast) -> None:
+    make_child(cast.village_a, actor=cast.district_admin, name="在校生", school=cast.school_a, school_name="")
+    make_child(cast.village_a, actor=cast.district_admin, name="别校生", health="ill", illness="哮喘")
+    client = client_for(cast.supervisor_a)
+    body = client.get(reverse("child_list"), {"school": cast.school_a.pk}).content.decode()
+    assert "在校生" in body and "别校生" not in body
+    body = client.get(reverse("child_list"), {"flag": "key_target"}).content.decode()
+    assert "别校生" in body and "在校生" not in body
+    body = client.get(reverse("child_list"), {"status": "draft", "sort": "-birth_date"}).content.decode()
+    assert "在校生" in body and "别校生" in body
