@@ -26,6 +26,7 @@ class RegistryConfig(AppConfig):
                 "child.reveal": _("Revealed ID numbers and phones"),
                 "child.print": _("Printed a dossier"),
                 "child.pdf": _("Downloaded a dossier as PDF"),
+                "child.scan": _("Opened an entrustment confirmation scan"),
                 "ledger.export": _("Exported a ledger"),
                 "child.transfer_send": _("Transfer sent"),
                 "child.transfer_request": _("Transfer asked for"),

@@ -15,5 +15,6 @@ urlpatterns = [
     path("<int:pk>/reveal/", views.child_reveal, name="child_reveal"),
     path("<int:pk>/print/", views.child_print, name="child_print"),
     path("<int:pk>/dossier.pdf", views.child_pdf, name="child_pdf"),
+    path("<int:pk>/entrustment-scan/", views.entrustment_scan, name="entrustment_scan"),
     path("<int:pk>/<slug:action>/", views.child_action, name="child_action"),
 ]

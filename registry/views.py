@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -255,6 +255,18 @@ def child_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     name = quote(f"{child.name}-档案.pdf")
     response["Content-Disposition"] = f"attachment; filename=\"dossier-{child.pk}.pdf\"; filename*=UTF-8''{name}"
     return response
+
+
+@require(Perm.VIEW_CHILDREN)
+def entrustment_scan(request: HttpRequest, pk: int) -> HttpResponse:
+    """The signed entrustment confirmation, served only to users who may see the child; logged."""
+    user = _user(request)
+    child = get_for_user_or_404(Child, user, pk=pk)
+    if not child.entrustment_scan:
+        raise Http404
+    audit.record_access(actor=user, action="child.scan", obj=child)
+    name = child.entrustment_scan.name.rsplit("/", 1)[-1]
+    return FileResponse(child.entrustment_scan.open("rb"), as_attachment=False, filename=name)
 
 
 ACTIONS = {"submit", "approve", "return", "confirm", "propose_exit", "confirm_exit", "reject_exit"}

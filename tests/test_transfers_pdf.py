@@ -113,3 +113,32 @@ def test_print_view_masks_unless_asked(cast: Cast) -> None:
     assert number not in client.get(reverse("child_print", args=[child.pk])).content.decode()
     assert number in client.get(reverse("child_print", args=[child.pk]), {"full": "1"}).content.decode()
     assert Child.objects.count() == 1
+
+
+def test_entrustment_scan_upload_is_served_only_in_scope(cast: Cast) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.test_registry import form_data
+
+    data: dict[str, object] = dict(form_data(cast))
+    data["entrustment_date"] = "2024-03-01"
+    data["entrustment_scan"] = SimpleUploadedFile("confirm.pdf", b"%PDF-1.4 scan", content_type="application/pdf")
+    client = client_for(cast.director_a)
+    assert client.post(reverse("child_create"), data).status_code == 302
+    child = Child.objects.get()
+    response = client.get(reverse("entrustment_scan", args=[child.pk]))
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 scan"  # type: ignore[attr-defined]
+    assert AuditEvent.objects.filter(action="child.scan").exists()
+    assert client_for(cast.director_b).get(reverse("entrustment_scan", args=[child.pk])).status_code == 404
+
+
+def test_entrustment_scan_must_be_a_document(cast: Cast) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.test_registry import form_data
+
+    data: dict[str, object] = dict(form_data(cast))
+    data["entrustment_scan"] = SimpleUploadedFile("virus.exe", b"MZ", content_type="application/octet-stream")
+    response = client_for(cast.director_a).post(reverse("child_create"), data)
+    assert response.status_code == 200 and response.context["form"].errors["entrustment_scan"]
+    assert not Child.objects.exists()
