@@ -133,6 +133,7 @@ def load_demo_children(*, per_village: int = 10, seed: int = 2026) -> int:
             )[0]
             child = Child(
                 name=name,
+                name_sort=name_keys(name).full,
                 gender=gender,
                 ethnicity="01" if rng.random() > 0.01 else "22",
                 birth_date=born,

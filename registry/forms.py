@@ -333,7 +333,9 @@ class ChildFilterForm(BootstrapFormMixin, forms.Form):
     school = forms.TypedChoiceField(label=_("school"), required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(label=_("status"), required=False, choices=[("", _("Not exited")), *ChildStatus.choices])
     left_behind = forms.ChoiceField(
-        label=_("left-behind child"), required=False, choices=[("", _("All")), ("1", _("Yes")), ("0", _("No"))]
+        label=_("left-behind child"),
+        required=False,
+        choices=[("", _("All children")), ("1", _("Left-behind only")), ("0", _("Not left-behind"))],
     )
     flag = forms.ChoiceField(
         label=_("flags"),
@@ -350,7 +352,7 @@ class ChildFilterForm(BootstrapFormMixin, forms.Form):
         label=_("Sort by"),
         required=False,
         choices=[
-            ("name", _("Name")),
+            ("name", _("Full name")),
             ("village", _("Village")),
             ("birth_date", _("Oldest first")),
             ("-birth_date", _("Youngest first")),

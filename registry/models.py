@@ -49,6 +49,8 @@ class Child(TimeStampedModel):
     scope_path: ClassVar[str] = "region_code"
 
     name = models.CharField(_("full name"), max_length=50)
+    # The name's main pinyin reading: lists sort the way people look names up.
+    name_sort = models.CharField(max_length=120, blank=True, db_index=True, editable=False)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     ethnicity = models.CharField(_("ethnicity"), max_length=2, choices=Ethnicity.choices, default="01")
     birth_date = models.DateField(_("date of birth"))

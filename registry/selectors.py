@@ -18,11 +18,11 @@ from registry.models import Child, ChildNameKey
 from registry.pinyin import name_keys, normalise_query
 
 SORTS = {
-    "name": ("name", "id"),
-    "-name": ("-name", "-id"),
+    "name": ("name_sort", "name", "id"),
+    "-name": ("-name_sort", "-name", "-id"),
     "birth_date": ("birth_date", "id"),
     "-birth_date": ("-birth_date", "-id"),
-    "village": ("region_code", "name", "id"),
+    "village": ("region_code", "name_sort", "id"),
     "updated": ("-updated_at", "-id"),
 }
 _AFTER_Z = "{"  # the character after "z": a prefix range is [q, q + "{")

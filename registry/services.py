@@ -284,6 +284,7 @@ def child_save(
     child.id_number = (child.id_number or "").upper()
     child.id_reversed = child.id_number[::-1]
     child.region_code = child.hukou_village.code
+    child.name_sort = name_keys(child.name).full
     child.full_clean(exclude=["created_by"])
     child.save()
 

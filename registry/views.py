@@ -6,6 +6,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -258,7 +259,7 @@ def child_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require(Perm.VIEW_CHILDREN)
-def entrustment_scan(request: HttpRequest, pk: int) -> HttpResponse:
+def entrustment_scan(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The signed entrustment confirmation, served only to users who may see the child; logged."""
     user = _user(request)
     child = get_for_user_or_404(Child, user, pk=pk)
