@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from accounts.roles import Role
 
@@ -77,7 +78,7 @@ def assignable_roles(user: Any) -> frozenset[str]:
     return ASSIGNABLE_ROLES.get(user.role, frozenset())
 
 
-_V = TypeVar("_V", bound=Callable[..., HttpResponse])
+_V = TypeVar("_V", bound=Callable[..., HttpResponseBase])
 
 
 def require(perm: Perm) -> Callable[[_V], _V]:
@@ -85,7 +86,7 @@ def require(perm: Perm) -> Callable[[_V], _V]:
 
     def decorator(view: _V) -> _V:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not has_perm(request.user, perm):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
