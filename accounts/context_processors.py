@@ -28,6 +28,7 @@ NAVIGATION = [
     NavItem(_("Home"), "home", "house"),
     NavItem(_("To-do"), "todo_list", "check2-square"),
     NavItem(_("Children"), "child_list", "person-vcard", Perm.VIEW_CHILDREN),
+    NavItem(_("Census"), "campaign_list", "clipboard-check"),
     NavItem(_("Regions"), "region_index", "diagram-3", Perm.VIEW_REGIONS),
     NavItem(_("Organisations"), "organisation_list", "building", Perm.VIEW_ORGANISATIONS),
     NavItem(_("Users"), "user_list", "people", Perm.VIEW_USERS),

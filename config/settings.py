@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "accounts",
     "worklist",
     "registry",
+    "census",
 ]
 
 MIDDLEWARE = [

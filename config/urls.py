@@ -7,6 +7,7 @@ urlpatterns = [
     path("regions/", include("regions.urls")),
     path("todo/", include("worklist.urls")),
     path("children/", include("registry.urls")),
+    path("census/", include("census.urls")),
     path("", include("accounts.urls")),
 ]
 

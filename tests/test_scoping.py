@@ -10,6 +10,8 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Organisation, User
+from census import services as census
+from census.models import TownshipCountersign, VillageReturn
 from conftest import Cast, client_for
 from core.models import AuditEvent
 from core.scoping import get_for_user_or_404, is_scoped_model
@@ -19,7 +21,7 @@ from registry.models import EntrustedGuardian
 from tests.factories import AuditEventFactory, make_child
 from worklist.models import WorkItem
 
-PROJECT_APPS = {"core", "regions", "accounts", "worklist", "registry"}
+PROJECT_APPS = {"core", "regions", "accounts", "worklist", "registry", "census"}
 
 # Models that are deliberately not scoped, with the reason. Everything else must be.
 UNSCOPED_MODELS: dict[str, str] = {}
@@ -55,7 +57,59 @@ def _item_a(c: Cast) -> Any:
     return WorkItem.objects.get(target_id=str(child.pk))
 
 
+def _campaign_a(c: Cast) -> Any:
+    """A campaign that reaches township A only (village B is no longer in use when it opens)."""
+    from django.utils import timezone
+
+    c.village_b.is_active = False
+    c.village_b.save(update_fields=["is_active"])
+    today = timezone.localdate()
+    return census.campaign_open(
+        actor=c.district_admin, name="江口镇的摸底排查", district=c.county, starts_on=today, ends_on=today
+    )
+
+
+def _village_return_a(c: Cast) -> Any:
+    return VillageReturn.objects.get(campaign=_campaign_a(c), region_code=c.village_a.code)
+
+
+def _countersign_a(c: Cast) -> Any:
+    return TownshipCountersign.objects.get(campaign=_campaign_a(c), region_code=c.township_a.code)
+
+
+def _census_kwargs(c: Cast, level: str = "") -> dict[str, Any]:
+    campaign = _campaign_a(c)
+    if level == "township":
+        return {"pk": campaign.pk, "code": c.township_a.code}
+    if level == "village":
+        return {"pk": campaign.pk, "code": c.village_a.code}
+    return {"pk": campaign.pk}
+
+
+def _transfer_a(c: Cast) -> Any:
+    """A transfer between two villages of township A: in scope on both sides only there."""
+    second = Region.objects.create(
+        code="350303104202",
+        name="东二村委会",
+        full_name="东二村委会",
+        level="village",
+        kind="village_committee",
+        parent=c.township_a,
+    )
+    Organisation.objects.create(name="东二村委会", kind="village_committee", region=second)
+    return services.transfer_send(actor=c.district_admin, child=_child_a(c), to_village=second, reason="搬迁")
+
+
+def _child_with_scan_a(c: Cast) -> Any:
+    from django.core.files.base import ContentFile
+
+    child = _child_a(c)
+    child.entrustment_scan.save("confirm.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    return child
+
+
 ROW_IN_TOWNSHIP_A: dict[str, Callable[[Cast], Any]] = {
+    "registry.ChildTransfer": _transfer_a,
     "registry.Child": _child_a,
     "registry.ChildNameKey": lambda c: _child_a(c).name_keys.first(),
     "registry.FamilyMember": _family_a,
@@ -65,6 +119,9 @@ ROW_IN_TOWNSHIP_A: dict[str, Callable[[Cast], Any]] = {
     "accounts.Organisation": lambda c: c.committee_a,
     "accounts.User": lambda c: c.director_a,
     "core.AuditEvent": lambda c: AuditEventFactory.create(region_code=c.village_a.code),
+    "census.Campaign": _campaign_a,
+    "census.VillageReturn": _village_return_a,
+    "census.TownshipCountersign": _countersign_a,
 }
 
 
@@ -122,11 +179,40 @@ DETAIL_URLS: dict[str, Callable[[Cast], dict[str, Any]]] = {
     "child_print": lambda c: {"pk": _child_a(c).pk},
     "child_reveal": lambda c: {"pk": _child_a(c).pk},
     "child_action": lambda c: {"pk": _child_a(c).pk, "action": "submit"},
+    "child_pdf": lambda c: {"pk": _child_a(c).pk},
+    "entrustment_scan": lambda c: {"pk": _child_with_scan_a(c).pk},
+    "transfer_send": lambda c: {"pk": _child_a(c).pk},
+    "transfer_detail": lambda c: {"pk": _transfer_a(c).pk},
+    "campaign_detail": _census_kwargs,
+    "campaign_sign": _census_kwargs,
+    "township_progress": lambda c: _census_kwargs(c, "township"),
+    "township_countersign": lambda c: _census_kwargs(c, "township"),
+    "village_return": lambda c: _census_kwargs(c, "village"),
+    "village_certify": lambda c: _census_kwargs(c, "village"),
+    "village_reopen": lambda c: _census_kwargs(c, "village"),
 }
 # These take POST only; the walker posts to them.
-POST_URLS = {"child_reveal", "child_action"}
+POST_URLS = {
+    "transfer_send",
+    "child_reveal",
+    "child_action",
+    "campaign_sign",
+    "township_countersign",
+    "village_certify",
+    "village_reopen",
+}
 # A successful POST redirects instead of answering 200.
-INSIDE_STATUS = {"child_action": 302}
+INSIDE_STATUS = {
+    "child_action": 302,
+    "transfer_send": 302,
+    # The district administrator reaches these rows (no 404) but certifying, reopening and
+    # countersigning are the village's and the township's to do; signing before the townships
+    # have countersigned is refused with a message and a redirect.
+    "village_certify": 403,
+    "village_reopen": 403,
+    "township_countersign": 403,
+    "campaign_sign": 302,
+}
 LIST_URLS = {
     "home",
     "region_index",
@@ -141,7 +227,13 @@ LIST_URLS = {
     "child_create",
     "ledger_export",
     "todo_list",
+    "campaign_list",
+    "campaign_create",
+    "transfer_list",
 }
+# Posts about one's own jurisdiction only: asking another township for a file by its ID number
+# reveals no more than the township's name (tests/test_transfers_pdf.py).
+OWN_JURISDICTION_POSTS = {"transfer_request"}
 
 
 def body_text(response: Any) -> str:
@@ -167,7 +259,14 @@ def _url_names(resolver: URLResolver | None = None) -> set[str]:
 
 
 def test_every_url_is_walked() -> None:
-    assert _url_names() == PUBLIC_URLS | set(DETAIL_URLS) | LIST_URLS
+    assert _url_names() == PUBLIC_URLS | set(DETAIL_URLS) | LIST_URLS | OWN_JURISDICTION_POSTS
+
+
+def test_asking_for_a_file_reveals_nothing_on_bad_input(cast: Cast) -> None:
+    make_child(cast.village_a, actor=cast.district_admin, name="江口孩子")
+    for outsider in (cast.outsider, cast.director_b):
+        response = client_for(outsider).post(reverse("transfer_request"), {"id_number": "x"}, follow=True)
+        assert response.status_code == 200 and "江口孩子" not in body_text(response)
 
 
 @pytest.mark.parametrize("name", sorted(DETAIL_URLS))

@@ -1,0 +1,424 @@
+"""Census campaigns: villages certify, townships countersign, the district signs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import OrgKind, Role
+from census import services
+from census.models import Campaign, TownshipCountersign, VillageReturn
+from conftest import Cast, _region, client_for
+from core.models import AuditEvent
+from regions.models import Kind, Level
+from tests.factories import OrganisationFactory, UserFactory
+from worklist.models import ItemStatus, WorkItem
+from worklist.selectors import my_items
+
+
+def open_campaign(cast: Cast, name: str = "2026年第四季度摸底排查", days: int = 30) -> Campaign:
+    today = timezone.localdate()
+    return services.campaign_open(
+        actor=cast.district_admin,
+        name=name,
+        district=cast.county,
+        starts_on=today,
+        ends_on=today + timedelta(days=days),
+        description="全区农村留守儿童摸底排查",
+    )
+
+
+def return_of(campaign: Campaign, village: Any) -> VillageReturn:
+    return VillageReturn.objects.get(campaign=campaign, region_code=village.code)
+
+
+def countersign_of(campaign: Campaign, township: Any) -> TownshipCountersign:
+    return TownshipCountersign.objects.get(campaign=campaign, region_code=township.code)
+
+
+def fill_and_certify(director: User, row: VillageReturn, children: int = 40, left_behind: int = 12) -> None:
+    services.village_return_save(
+        actor=director,
+        village_return=row,
+        households_visited=120,
+        children_found=children,
+        left_behind_found=left_behind,
+    )
+    services.village_return_certify(actor=director, village_return=row)
+
+
+def certify_all(cast: Cast, campaign: Campaign) -> None:
+    fill_and_certify(cast.director_a, return_of(campaign, cast.village_a))
+    fill_and_certify(cast.director_b, return_of(campaign, cast.village_b))
+
+
+def second_village_in_a(cast: Cast) -> tuple[Any, User]:
+    village = _region("350303104202", "西山村委会", Level.VILLAGE, Kind.VILLAGE_COMMITTEE, cast.township_a)
+    committee = OrganisationFactory.create(name="西山村委会", kind=OrgKind.VILLAGE_COMMITTEE, region=village)
+    director = UserFactory.create(
+        username="dir_a2", name="儿童主任西山", role=Role.VILLAGE_DIRECTOR, organisation=committee
+    )
+    return village, director
+
+
+def certify_items() -> Any:
+    return WorkItem.objects.filter(kind=services.CERTIFY_ITEM)
+
+
+# --- Opening -----------------------------------------------------------------------------------
+
+
+def test_district_opens_a_campaign_with_a_to_do_item_per_village(cast: Cast) -> None:
+    today = timezone.localdate()
+    response = client_for(cast.district_admin).post(
+        reverse("campaign_create"),
+        {
+            "name": "2026年第四季度摸底排查",
+            "district": str(cast.county.pk),
+            "starts_on": today.isoformat(),
+            "ends_on": (today + timedelta(days=20)).isoformat(),
+            "description": "不重不漏",
+        },
+    )
+    campaign = Campaign.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("campaign_detail", args=[campaign.pk])
+    assert campaign.region_code == "350303000000" and campaign.opened_by == cast.district_admin
+    assert sorted(VillageReturn.objects.values_list("region_code", flat=True)) == [
+        cast.village_a.code,
+        cast.village_b.code,
+    ]
+    assert sorted(TownshipCountersign.objects.values_list("region_code", flat=True)) == [
+        cast.township_a.code,
+        cast.township_b.code,
+    ]
+    items = certify_items().order_by("region_code")
+    assert [(i.owner_organisation, i.owner_role, i.region_code) for i in items] == [
+        (cast.committee_a, Role.VILLAGE_DIRECTOR, cast.village_a.code),
+        (cast.committee_b, Role.VILLAGE_DIRECTOR, cast.village_b.code),
+    ]
+    assert all(i.due_date == campaign.ends_on for i in items)
+    assert "东大村委会" in items[0].title
+    assert items[0].url == reverse("village_return", args=[campaign.pk, cast.village_a.code])
+    assert [i.target_id for i in my_items(cast.director_a)] == [str(return_of(campaign, cast.village_a).pk)]
+    assert not my_items(cast.supervisor_a).exists()
+    event = AuditEvent.objects.get(action="census.open")
+    assert event.actor == cast.district_admin and event.region_code == "350303000000"
+
+
+def test_a_village_without_a_committee_gets_no_item_and_the_district_is_told(cast: Cast) -> None:
+    _region("350303106202", "新村委会", Level.VILLAGE, Kind.VILLAGE_COMMITTEE, cast.township_b)
+    client = client_for(cast.district_admin)
+    form = client.get(reverse("campaign_create"))
+    assert form.status_code == 200 and list(form.context["form"].fields["district"].queryset) == [cast.county]
+    today = timezone.localdate()
+    response = client.post(
+        reverse("campaign_create"),
+        {"name": "补充排查", "district": str(cast.county.pk), "starts_on": today, "ends_on": today},
+        follow=True,
+    )
+    assert VillageReturn.objects.count() == 3 and certify_items().count() == 2
+    assert any("新村委会" in str(m) for m in response.context["messages"])
+
+
+@pytest.mark.parametrize("role", ["supervisor_a", "director_a", "leader", "police_a_officer"])
+def test_only_the_district_opens_campaigns(cast: Cast, role: str) -> None:
+    user = getattr(cast, role)
+    assert client_for(user).get(reverse("campaign_create")).status_code == 403
+    with pytest.raises(PermissionDenied):
+        services.campaign_open(
+            actor=user,
+            name="x",
+            district=cast.county,
+            starts_on=timezone.localdate(),
+            ends_on=timezone.localdate(),
+        )
+
+
+def test_opening_checks_the_dates_and_the_district(cast: Cast) -> None:
+    today = timezone.localdate()
+    client = client_for(cast.district_admin)
+    response = client.post(
+        reverse("campaign_create"),
+        {
+            "name": "倒排",
+            "district": str(cast.county.pk),
+            "starts_on": today.isoformat(),
+            "ends_on": (today - timedelta(days=1)).isoformat(),
+        },
+    )
+    assert response.status_code == 200 and "ends_on" in response.context["form"].errors
+    with pytest.raises(ValidationError) as exc:
+        services.campaign_open(
+            actor=cast.district_admin, name="倒排", district=cast.county, starts_on=today, ends_on=today - timedelta(1)
+        )
+    assert "ends_on" in exc.value.error_dict
+    with pytest.raises(ValidationError) as exc:
+        services.campaign_open(
+            actor=cast.outsider, name="外区", district=cast.county, starts_on=today, ends_on=today + timedelta(1)
+        )
+    assert "district" in exc.value.error_dict
+    assert not Campaign.objects.exists() and not WorkItem.objects.exists()
+
+
+# --- The village -------------------------------------------------------------------------------
+
+
+def test_village_director_fills_in_and_certifies(cast: Cast) -> None:
+    campaign = open_campaign(cast)
+    url = reverse("village_return", args=[campaign.pk, cast.village_a.code])
+    client = client_for(cast.director_a)
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url, {"households_visited": "120", "children_found": "40", "left_behind_found": "12", "note": "含寄宿生"}
+    )
+    assert response.status_code == 302
+    row = return_of(campaign, cast.village_a)
+    assert (row.households_visited, row.children_found, row.left_behind_found, row.note) == (120, 40, 12, "含寄宿生")
+    assert not row.is_certified
+
+    response = client.post(reverse("village_certify", args=[campaign.pk, cast.village_a.code]))
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.certified_by == cast.director_a and row.certified_at is not None
+    item = certify_items().get(region_code=cast.village_a.code)
+    assert item.status == ItemStatus.DONE and item.closed_by == cast.director_a
+    # Township A has one village: its supervisor now has the countersignature to do.
+    countersign_item = WorkItem.objects.get(kind=services.COUNTERSIGN_ITEM)
+    assert countersign_item.owner_organisation == cast.township_gov_a
+    assert countersign_item.owner_role == Role.TOWNSHIP_SUPERVISOR
+    assert list(my_items(cast.supervisor_a)) == [countersign_item]
+    assert not my_items(cast.supervisor_b).exists()
+    actions = list(
+        AuditEvent.objects.filter(object_type="census.villagereturn")
+        .order_by("id")
+        .values_list("action", "region_code")
+    )
+    assert actions == [("census.save", cast.village_a.code), ("census.certify", cast.village_a.code)]
+    save = AuditEvent.objects.get(action="census.save")
+    assert save.changes["children_found"] == [None, 40]
+
+
+def test_return_validation_at_the_field(cast: Cast) -> None:
+    campaign = open_campaign(cast)
+    row = return_of(campaign, cast.village_a)
+    client = client_for(cast.director_a)
+    url = reverse("village_return", args=[campaign.pk, cast.village_a.code])
+    response = client.post(url, {"households_visited": "-1", "children_found": "5", "left_behind_found": "3"})
+    assert response.status_code == 200 and list(response.context["form"].errors) == ["households_visited"]
+    response = client.post(url, {"households_visited": "10", "children_found": "5", "left_behind_found": "6"})
+    assert response.status_code == 200 and list(response.context["form"].errors) == ["left_behind_found"]
+    with pytest.raises(ValidationError) as exc:
+        services.village_return_save(
+            actor=cast.director_a, village_return=row, households_visited=-3, children_found=2, left_behind_found=3
+        )
+    assert set(exc.value.error_dict) == {"households_visited", "left_behind_found"}
+    row.refresh_from_db()
+    assert row.households_visited is None
+
+
+def test_certifying_needs_a_filled_return_and_happens_once(cast: Cast) -> None:
+    campaign = open_campaign(cast)
+    row = return_of(campaign, cast.village_a)
+    with pytest.raises(ValidationError):
+        services.village_return_certify(actor=cast.director_a, village_return=row)
+    fill_and_certify(cast.director_a, row)
+    with pytest.raises(ValidationError):
+        services.village_return_certify(actor=cast.director_a, village_return=row)
+    response = client_for(cast.director_a).post(reverse("village_certify", args=[campaign.pk, cast.village_a.code]))
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="census.certify").count() == 1
+
+
+def test_a_certified_return_is_locked_until_the_supervisor_returns_it(cast: Cast) -> None:
+    campaign = open_campaign(cast)
+    row = return_of(campaign, cast.village_a)
+    fill_and_certify(cast.director_a, row)
+    with pytest.raises(ValidationError):
+        services.village_return_save(
+            actor=cast.director_a, village_return=row, households_visited=1, children_found=1, left_behind_found=1
+        )
+    url = reverse("village_return", args=[campaign.pk, cast.village_a.code])
+    response = client_for(cast.director_a).post(
+        url, {"households_visited": "1", "children_found": "1", "left_behind_found": "0"}
+    )
+    assert response.status_code == 200 and response.context["form"].non_field_errors()
+    row.refresh_from_db()
+    assert row.households_visited == 120
+
+    # The village cannot reopen its own return; the supervisor must give a reason.
+    with pytest.raises(PermissionDenied):
+        services.village_return_reopen(actor=cast.director_a, village_return=row, reason="重报")
+    reopen = reverse("village_reopen", args=[campaign.pk, cast.village_a.code])
+    response = client_for(cast.supervisor_a).post(reopen, {"reason": "  "})
+    assert response.status_code == 200 and list(response.context["reopen_form"].errors) == ["reason"]
+    assert len(response.context["reopen_form"].errors["reason"]) == 1
+    response = client_for(cast.supervisor_a).post(reopen, {"reason": "漏报两户外出务工家庭"})
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert not row.is_certified and row.reopen_reason == "漏报两户外出务工家庭"
+    assert AuditEvent.objects.get(action="census.reopen").detail == "漏报两户外出务工家庭"
+    # The countersignature item is withdrawn and the village has its item again, with the reason.
+    assert WorkItem.objects.get(kind=services.COUNTERSIGN_ITEM).status == ItemStatus.DONE
+    again = certify_items().get(region_code=cast.village_a.code, status=ItemStatus.OPEN)
+    assert again.note == "漏报两户外出务工家庭"
+
+    services.village_return_save(
+        actor=cast.director_a, village_return=row, households_visited=122, children_found=42, left_behind_found=14
+    )
+    services.village_return_certify(actor=cast.director_a, village_return=row)
+    assert WorkItem.objects.filter(kind=services.COUNTERSIGN_ITEM, status=ItemStatus.OPEN).count() == 1
+
+
+# --- The township and the district -------------------------------------------------------------
+
+
+def test_supervisor_countersigns_only_when_every_village_has_certified(cast: Cast) -> None:
+    village_2, director_2 = second_village_in_a(cast)
+    campaign = open_campaign(cast)
+    countersign = countersign_of(campaign, cast.township_a)
+    fill_and_certify(cast.director_a, return_of(campaign, cast.village_a))
+    assert not WorkItem.objects.filter(kind=services.COUNTERSIGN_ITEM).exists()
+    with pytest.raises(ValidationError):
+        services.township_countersign(actor=cast.supervisor_a, countersign=countersign)
+    url = reverse("township_countersign", args=[campaign.pk, cast.township_a.code])
+    assert client_for(cast.supervisor_a).post(url).status_code == 302
+    countersign.refresh_from_db()
+    assert not countersign.is_signed
+
+    fill_and_certify(director_2, return_of(campaign, village_2))
+    assert WorkItem.objects.get(kind=services.COUNTERSIGN_ITEM).status == ItemStatus.OPEN
+    # Only the township's supervisor countersigns.
+    with pytest.raises(PermissionDenied):
+        services.township_countersign(actor=cast.district_admin, countersign=countersign)
+    with pytest.raises(PermissionDenied):
+        services.township_countersign(actor=cast.supervisor_b, countersign=countersign)
+    response = client_for(cast.supervisor_a).post(url, {"note": "经核查无误"})
+    assert response.status_code == 302
+    countersign.refresh_from_db()
+    assert countersign.signed_by == cast.supervisor_a and countersign.note == "经核查无误"
+    assert WorkItem.objects.get(kind=services.COUNTERSIGN_ITEM).status == ItemStatus.DONE
+    with pytest.raises(ValidationError):
+        services.township_countersign(actor=cast.supervisor_a, countersign=countersign)
+    # Countersigned: the supervisor can no longer reopen a return.
+    with pytest.raises(ValidationError):
+        services.village_return_reopen(
+            actor=cast.supervisor_a, village_return=return_of(campaign, village_2), reason="再查"
+        )
+    event = AuditEvent.objects.get(action="census.countersign")
+    assert event.region_code == cast.township_a.code and event.actor == cast.supervisor_a
+    # Township B has not countersigned: the district has nothing to sign yet.
+    assert not WorkItem.objects.filter(kind=services.SIGN_ITEM).exists()
+
+
+def test_district_signs_after_every_township_and_that_closes_the_campaign(cast: Cast) -> None:
+    campaign = open_campaign(cast)
+    certify_all(cast, campaign)
+    services.township_countersign(actor=cast.supervisor_a, countersign=countersign_of(campaign, cast.township_a))
+    with pytest.raises(ValidationError):
+        services.campaign_sign(actor=cast.district_admin, campaign=campaign)
+    services.township_countersign(actor=cast.supervisor_b, countersign=countersign_of(campaign, cast.township_b))
+    sign_item = WorkItem.objects.get(kind=services.SIGN_ITEM)
+    assert sign_item.owner_organisation == cast.civil_affairs and sign_item.owner_role == Role.DISTRICT_ADMIN
+    assert list(my_items(cast.district_admin)) == [sign_item]
+
+    with pytest.raises(PermissionDenied):
+        services.campaign_sign(actor=cast.supervisor_a, campaign=campaign)
+    with pytest.raises(PermissionDenied):
+        services.campaign_sign(actor=cast.outsider, campaign=campaign)
+    response = client_for(cast.district_admin).post(reverse("campaign_sign", args=[campaign.pk]))
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.is_closed and campaign.district_signed_by == cast.district_admin
+    sign_item.refresh_from_db()
+    assert sign_item.status == ItemStatus.DONE
+    assert AuditEvent.objects.get(action="census.sign").region_code == "350303000000"
+    assert not WorkItem.objects.filter(status=ItemStatus.OPEN).exists()
+    with pytest.raises(ValidationError):
+        services.campaign_sign(actor=cast.district_admin, campaign=campaign)
+    with pytest.raises(ValidationError):
+        services.village_return_reopen(
+            actor=cast.supervisor_a, village_return=return_of(campaign, cast.village_a), reason="再查"
+        )
+    body = client_for(cast.district_admin).get(reverse("campaign_list")).content.decode()
+    assert "100%" in body
+
+
+# --- Who sees what -----------------------------------------------------------------------------
+
+
+def test_a_village_director_cannot_reach_another_village(cast: Cast) -> None:
+    campaign = open_campaign(cast)
+    other = reverse("village_return", args=[campaign.pk, cast.village_a.code])
+    client = client_for(cast.director_b)
+    assert client.get(other).status_code == 404
+    data = {"households_visited": "1", "children_found": "1", "left_behind_found": "1"}
+    assert client.post(other, data).status_code == 404
+    assert client.post(reverse("village_certify", args=[campaign.pk, cast.village_a.code])).status_code == 404
+    assert return_of(campaign, cast.village_a).households_visited is None
+    with pytest.raises(PermissionDenied):
+        services.village_return_save(
+            actor=cast.director_b,
+            village_return=return_of(campaign, cast.village_a),
+            households_visited=1,
+            children_found=1,
+            left_behind_found=1,
+        )
+    # Their own village's form is there; the campaign page leads to it and to nothing else.
+    own = client.get(reverse("village_return", args=[campaign.pk, cast.village_b.code]))
+    assert own.status_code == 200 and 'data-testid="return-form"' in own.content.decode()
+    body = client.get(reverse("campaign_detail", args=[campaign.pk])).content.decode()
+    assert "白沙村委会" in body and "东大村委会" not in body and "江口镇" not in body
+
+
+def test_township_pages_are_for_that_township(cast: Cast) -> None:
+    campaign = open_campaign(cast)
+    fill_and_certify(cast.director_a, return_of(campaign, cast.village_a), children=40)
+    url = reverse("township_progress", args=[campaign.pk, cast.township_a.code])
+    assert client_for(cast.supervisor_b).get(url).status_code == 404
+    assert client_for(cast.director_a).get(url).status_code == 404
+    assert client_for(cast.outsider).get(url).status_code == 404
+    response = client_for(cast.supervisor_a).get(url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "东大村委会" in body and 'data-testid="countersign"' in body
+    # Township B's supervisor sees the campaign, with their own township only.
+    body = client_for(cast.supervisor_b).get(reverse("campaign_detail", args=[campaign.pk])).content.decode()
+    assert "白沙镇" in body and "江口镇" not in body
+    assert client_for(cast.outsider).get(reverse("campaign_detail", args=[campaign.pk])).status_code == 404
+    assert "2026年第四季度" not in client_for(cast.outsider).get(reverse("campaign_list")).content.decode()
+
+
+def test_the_campaign_page_shows_progress_by_township(cast: Cast) -> None:
+    campaign = open_campaign(cast)
+    fill_and_certify(cast.director_a, return_of(campaign, cast.village_a), children=40, left_behind=12)
+    response = client_for(cast.district_admin).get(reverse("campaign_detail", args=[campaign.pk]))
+    rows = {row.countersign.township.name: row.progress for row in response.context["townships"]}
+    assert (rows["江口镇"].certified, rows["江口镇"].total, rows["江口镇"].children) == (1, 1, 40)
+    assert (rows["白沙镇"].certified, rows["白沙镇"].total, rows["白沙镇"].percent) == (0, 1, 0)
+    assert response.context["progress"].percent == 50
+    body = response.content.decode()
+    assert 'class="progress-bar' in body
+    assert reverse("township_progress", args=[campaign.pk, cast.township_a.code]) in body
+    listing = client_for(cast.district_admin).get(reverse("campaign_list")).content.decode()
+    assert "1/2 · 50%" in listing
+
+
+def test_the_campaign_list_does_not_query_per_campaign(cast: Cast) -> None:
+    open_campaign(cast, "第一次")
+    client = client_for(cast.district_admin)
+    client.get(reverse("campaign_list"))
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("campaign_list"))
+    open_campaign(cast, "第二次")
+    open_campaign(cast, "第三次")
+    with CaptureQueriesContext(connection) as three:
+        client.get(reverse("campaign_list"))
+    assert len(three) == len(one)
