@@ -13,3 +13,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# The live server of the browser tests shares the test database connection across threads;
+# health checks at the end of each request would try to close it from the wrong thread.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
