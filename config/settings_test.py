@@ -16,4 +16,4 @@ STORAGES = {
 
 # The live server of the browser tests shares the test database connection across threads;
 # health checks at the end of each request would try to close it from the wrong thread.
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = False  # noqa: F405
