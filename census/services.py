@@ -92,6 +92,8 @@ def campaign_open(
         raise ValidationError({"district": _("Choose a district within your jurisdiction.")})
     if not name.strip():
         raise ValidationError({"name": _("Give the campaign a name.")})
+    if Campaign.objects.filter(region_code=district.code, name=name.strip()).exists():
+        raise ValidationError({"name": _("This district already has a campaign with this name.")})
     if ends_on < starts_on:
         raise ValidationError({"ends_on": END_BEFORE_START})
     if ends_on < timezone.localdate():

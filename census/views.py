@@ -218,6 +218,25 @@ def village_return(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 @login_required
 def village_certify(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     row = _get_return(request, pk, code)
+    if "households_visited" in request.POST:
+        # Certifying from the return's own form: what is on the screen is saved first, so that
+        # what gets certified is what the officer sees.
+        form = VillageReturnForm(request.POST)
+        if not form.is_valid():
+            return _village_page(request, row, form=form)
+        try:
+            services.village_return_save(
+                actor=_user(request),
+                village_return=row,
+                households_visited=form.cleaned_data["households_visited"],
+                children_found=form.cleaned_data["children_found"],
+                left_behind_found=form.cleaned_data["left_behind_found"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+            return _village_page(request, row, form=form)
+        row.refresh_from_db()
     try:
         services.village_return_certify(actor=_user(request), village_return=row)
     except ValidationError as exc:

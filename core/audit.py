@@ -70,10 +70,16 @@ def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str
     return result
 
 
+EMPTY: tuple[Any, ...] = (None, "", [], {})
+
+
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
-    """Fields whose value changed, as ``{field: [old, new]}``."""
+    """Fields whose value changed, as ``{field: [old, new]}``; for a new record, the filled ones."""
     keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
-    return {key: [before.get(key), after.get(key)] for key in keys if before.get(key) != after.get(key)}
+    changes = {key: [before.get(key), after.get(key)] for key in keys if before.get(key) != after.get(key)}
+    if not before:
+        changes = {key: pair for key, pair in changes.items() if pair[1] not in EMPTY and pair[1] is not False}
+    return changes
 
 
 def _actor_name(actor: Any) -> str:

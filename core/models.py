@@ -9,6 +9,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.scoping import ScopedQuerySet
@@ -27,6 +28,14 @@ class AuditKind(models.TextChoices):
     READ = "read", _("Read of personal data")
     EXPORT = "export", _("Export")
     LOGIN = "login", _("Sign-in")
+
+
+def _readable(value: Any) -> Any:
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, list):
+        return "、".join(str(item) for item in value)
+    return value
 
 
 class AppendOnlyError(Exception):
@@ -106,5 +115,5 @@ class AuditEvent(models.Model):
                 with contextlib.suppress(FieldDoesNotExist):
                     label = str(model._meta.get_field(name).verbose_name)
             old, new = [*values, None, None][:2] if isinstance(values, list) else (None, values)
-            rows.append((label, old, new))
+            rows.append((label, _readable(old), _readable(new)))
         return rows

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +40,15 @@ def _clean_id(value: str, *, today: date | None = None) -> str:
         return parse(value, today=today).number
     except InvalidIdNumber as exc:
         raise forms.ValidationError(str(exc.message), code=str(exc.code)) from exc
+
+
+def loosen_id_field(form: forms.BaseForm) -> None:
+    """People paste numbers with spaces ("350303 20160315 1235"): accept up to 30 characters here,
+    and let the ID check normalise them to 18."""
+    field = form.fields["id_number"]
+    field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+    field.max_length = 30  # type: ignore[attr-defined]
+    field.widget.attrs["maxlength"] = "30"
 
 
 def _not_future(value: date | None) -> date | None:
@@ -108,6 +118,7 @@ class ChildForm(BootstrapFormMixin, forms.ModelForm[Child]):
         self.fields["school"].queryset = schools  # type: ignore[attr-defined]
         self.fields["id_number"].help_text = _("18 characters; leave empty only if the household is not registered.")
         self.fields["entrustment_scan"].help_text = _("A scan or photo of the signed confirmation (PDF, JPG or PNG).")
+        loosen_id_field(self)
 
     def _get_validation_exclusions(self) -> set[str]:
         # A repeated ID number is reported by the duplicate check, which says where the file is.
@@ -213,6 +224,7 @@ class FamilyMemberForm(BootstrapFormMixin, forms.ModelForm[FamilyMember]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["phone"].validators.append(phone_validator)
+        loosen_id_field(self)
         if self.instance.pk and self.instance.work_region_id and not self.is_bound:
             self.initial["work_place"] = self.instance.work_region.full_name if self.instance.work_region else ""
 
@@ -263,7 +275,7 @@ class BaseFamilyFormSet(forms.BaseModelFormSet):  # type: ignore[type-arg]
 
 
 FamilyFormSet = forms.modelformset_factory(
-    FamilyMember, form=FamilyMemberForm, formset=BaseFamilyFormSet, extra=0, can_delete=True
+    FamilyMember, form=FamilyMemberForm, formset=BaseFamilyFormSet, extra=1, can_delete=True
 )
 
 
@@ -278,6 +290,7 @@ class GuardianForm(BootstrapFormMixin, forms.ModelForm[EntrustedGuardian]):
         for field in self.fields.values():
             field.required = False
         self.fields["phone"].validators.append(phone_validator)
+        loosen_id_field(self)
         self.fields["relationship"].choices = [("", "---------"), *Relationship.choices]  # type: ignore[attr-defined]
 
     def clean_id_number(self) -> str:

@@ -20,7 +20,7 @@ from accounts.permissions import Perm, has_perm
 from accounts.roles import OrgKind, Role
 from core import audit
 from regions.models import Level, Region
-from registry.codes import ChildStatus
+from registry.codes import AssistanceKind, ChildStatus, IncomeSource, PovertyFlag
 from registry.eligibility import ChildFacts, GuardianFacts, ParentFacts, Thresholds, age_on, evaluate
 from registry.models import Child, ChildNameKey, ChildTransfer, EntrustedGuardian, FamilyMember, TransferStatus
 from registry.pinyin import name_keys
@@ -195,6 +195,22 @@ class MemberData:
     delete: bool = False
 
 
+MULTI_CHOICES: dict[str, type[models.TextChoices]] = {
+    "income_sources": IncomeSource,
+    "assistance": AssistanceKind,
+    "poverty_flags": PovertyFlag,
+}
+
+
+def _child_snapshot(child: Child) -> dict[str, Any]:
+    """The child's fields as people read them: lists of codes become their names."""
+    values = audit.snapshot(child, CHILD_FIELDS)
+    for field, choices in MULTI_CHOICES.items():
+        known = dict(choices.choices)
+        values[field] = "、".join(str(known.get(code, code)) for code in values.get(field) or [])
+    return values
+
+
 def _field_label(model: type[models.Model], name: str) -> str:
     return str(getattr(model._meta.get_field(name), "verbose_name", name))
 
@@ -211,7 +227,9 @@ def _write_members(child: Child, members: list[MemberData], changes: dict[str, l
                 changes[_("Removed: %(member)s") % {"member": _member_label(member)}] = [_member_label(member), None]
                 member.delete()
             continue
-        before = audit.snapshot(member, MEMBER_FIELDS) if member is not None and member.pk else {}
+        # The form has already changed the instance in memory: compare with what is stored.
+        stored = FamilyMember.objects.filter(pk=member.pk).first() if member is not None and member.pk else None
+        before = audit.snapshot(stored, MEMBER_FIELDS) if stored is not None else {}
         member = member or FamilyMember(child=child)
         member.child = child
         for key in MEMBER_FIELDS:
@@ -276,7 +294,7 @@ def child_save(
     _check_village(actor, village)
     _check_parents(members)
 
-    before = audit.snapshot(child, CHILD_FIELDS) if child is not None else {}
+    before = _child_snapshot(Child.objects.get(pk=child.pk)) if child is not None else {}
     child = child or Child(created_by=actor)
     for key in CHILD_FIELDS:
         if key in values:
@@ -288,7 +306,7 @@ def child_save(
     child.full_clean(exclude=["created_by"])
     child.save()
 
-    changes = audit.diff(before, audit.snapshot(child, CHILD_FIELDS))
+    changes = audit.diff(before, _child_snapshot(child))
     _write_members(child, members, changes)
     _write_guardian(child, guardian, changes)
     apply_eligibility(child)

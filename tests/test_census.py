@@ -422,3 +422,32 @@ def test_the_campaign_list_does_not_query_per_campaign(cast: Cast) -> None:
     with CaptureQueriesContext(connection) as three:
         client.get(reverse("campaign_list"))
     assert len(three) == len(one)
+
+
+def test_certifying_from_the_form_saves_what_is_on_screen(cast: Cast) -> None:
+    campaign = open_campaign(cast)
+    client = client_for(cast.director_a)
+    url = reverse("village_return", args=[campaign.pk, cast.village_a.code])
+    client.post(url, {"households_visited": "120", "children_found": "40", "left_behind_found": "3", "note": ""})
+    # The officer corrects a number and certifies without saving first.
+    response = client.post(
+        reverse("village_certify", args=[campaign.pk, cast.village_a.code]),
+        {"households_visited": "120", "children_found": "40", "left_behind_found": "12", "note": ""},
+    )
+    assert response.status_code == 302
+    row = return_of(campaign, cast.village_a)
+    assert row.left_behind_found == 12 and row.is_certified
+    # Invalid numbers on the screen: nothing is certified.
+    other = open_campaign(cast, name="第二次")
+    response = client.post(
+        reverse("village_certify", args=[other.pk, cast.village_a.code]),
+        {"households_visited": "-1", "children_found": "40", "left_behind_found": "50", "note": ""},
+    )
+    assert response.status_code == 200
+    assert not return_of(other, cast.village_a).is_certified
+
+
+def test_a_campaign_name_is_not_used_twice_in_a_district(cast: Cast) -> None:
+    open_campaign(cast)
+    with pytest.raises(ValidationError):
+        open_campaign(cast)

@@ -355,3 +355,42 @@ def test_filter_by_school_status_and_flag(cast: Cast) -> None:
     assert "别校生" in body and "在校生" not in body
     body = client.get(reverse("child_list"), {"status": "draft", "sort": "-birth_date"}).content.decode()
     assert "在校生" in body and "别校生" in body
+
+
+def test_id_pasted_with_spaces_is_accepted(cast: Cast) -> None:
+    number = id_for(date(2016, 3, 5), "123")
+    spaced = f"{number[:6]} {number[6:14]} {number[14:]}"
+    response = client_for(cast.director_a).post(reverse("child_create"), form_data(cast, id_number=spaced))
+    assert response.status_code == 302
+    assert Child.objects.get().id_number == number
+
+
+def test_found_elsewhere_offers_a_transfer_request_with_the_typed_values(cast: Cast) -> None:
+    number = id_for(date(2016, 3, 5))
+    make_child(cast.village_b, actor=cast.district_admin, id_number=number, hukou_unregistered=False)
+    body = client_for(cast.director_a).post(reverse("child_create"), form_data(cast, id_number=number)).content.decode()
+    assert f'name="id_number" value="{number}"' in body
+    assert f'name="to_village" value="{cast.village_a.pk}"' in body
+
+
+def test_edit_offers_an_empty_family_row_and_records_member_changes(cast: Cast) -> None:
+    child = make_child(cast.village_a, actor=cast.director_a)
+    page = client_for(cast.director_a).get(reverse("child_update", args=[child.pk])).content.decode()
+    assert 'name="family-TOTAL_FORMS" value="3"' in page  # two members and one empty row
+    father = child.family.get(relationship="51")
+    services.child_save(
+        actor=cast.director_a,
+        child=child,
+        values={},
+        members=[services.MemberData(values={"employer": "晋江某鞋厂"}, instance=father)],
+        guardian=None,
+    )
+    event = AuditEvent.objects.filter(action="child.update").latest("at")
+    assert any("晋江某鞋厂" in str(pair) for pair in event.changes.values()), event.changes
+
+
+def test_history_of_a_new_file_lists_only_filled_fields(cast: Cast) -> None:
+    child = make_child(cast.village_a, actor=cast.director_a, income_sources=["farming"])
+    event = AuditEvent.objects.get(action="child.create", object_id=str(child.pk))
+    assert "illness" not in event.changes and "is_boarding" not in event.changes
+    assert event.changes["income_sources"] == [None, "务农收入"]
