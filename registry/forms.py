@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -177,29 +177,58 @@ class ChildForm(BootstrapFormMixin, forms.ModelForm[Child]):
 
 
 class WorkPlaceField(forms.CharField):
-    """A county where a parent works, typed as a code or a name (“晋江市”, “广东省深圳市宝安区”)."""
+    """Where a parent works, typed as a code or a name: “晋江市”, “晋江”, “广东省深圳市宝安区”,
+    “北京市朝阳区”, or a city or province when the county is not known (“深圳市”, “香港”)."""
 
     def clean(self, value: Any) -> Region | None:
-        text = (super().clean(value) or "").strip()
+        text = (super().clean(value) or "").strip().replace(" ", "")
         if not text:
             return None
-        counties = Region.objects.filter(level=Level.COUNTY, is_active=True)
+        places = Region.objects.filter(level__in=[Level.COUNTY, Level.PREFECTURE, Level.PROVINCE], is_active=True)
         if text.isdigit() and len(text) in (6, 12):
-            match = counties.filter(code=text.ljust(12, "0")).first()
+            match = places.filter(code=text.ljust(12, "0")).first()
             if match is None:
                 raise forms.ValidationError(_("No county has the code %(code)s.") % {"code": text})
             return match
-        candidates = list(counties.filter(Q(name=text) | Q(full_name__endswith=text))[:6])
+        rows = list(places.values_list("pk", "name", "full_name", "level"))
+        candidates = _match_places(text, rows)
         if not candidates:
             raise forms.ValidationError(
-                _("No county is called “%(name)s”. Type the county, e.g. 晋江市.") % {"name": text}
+                _("No place is called “%(name)s”. Type the county or city, e.g. 晋江市 or 深圳市宝安区.")
+                % {"name": text}
             )
         if len(candidates) > 1:
-            names = "、".join(c.full_name for c in candidates[:5])
+            names = "、".join(full for _pk, _name, full, _level in candidates[:5])
             raise forms.ValidationError(
-                _("Several counties match: %(names)s. Add the province or city.") % {"names": names}
+                _("Several places match: %(names)s. Add the province or city.") % {"names": names}
             )
-        return candidates[0]
+        return Region.objects.get(pk=candidates[0][0])
+
+
+PLACE_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "省", "市", "区", "县", "旗")
+
+
+def _plain_place(name: str) -> str:
+    """A place name without the "市辖区" filler of municipalities, for comparing."""
+    return name.replace("市辖区", "").replace("省直辖县级行政区划", "").replace("自治区直辖县级行政区划", "")
+
+
+def _match_places(text: str, rows: list[tuple[int, str, str, str]]) -> list[tuple[int, str, str, str]]:
+    """Best matches first: the exact name or full name; then a full name that ends with the text;
+    then a name that is the text plus a suffix (晋江 → 晋江市). Counties win over cities over provinces."""
+    wanted = _plain_place(text)
+    order = {Level.COUNTY: 0, Level.PREFECTURE: 1, Level.PROVINCE: 2}
+    tests: list[Callable[[str, str], bool]] = [
+        lambda name, full: name == wanted or _plain_place(full) == wanted,
+        lambda name, full: _plain_place(full).endswith(wanted) and len(wanted) >= 3,
+        lambda name, full: any(name == wanted + suffix for suffix in PLACE_SUFFIXES),
+    ]
+    for test in tests:
+        found = [row for row in rows if test(row[1], row[2])]
+        if found:
+            best = min(order.get(Level(row[3]), 3) for row in found)
+            return [row for row in found if order.get(Level(row[3]), 3) == best]
+    return []
 
 
 class FamilyMemberForm(BootstrapFormMixin, forms.ModelForm[FamilyMember]):

@@ -54,7 +54,7 @@ class Child(TimeStampedModel):
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     ethnicity = models.CharField(_("ethnicity"), max_length=2, choices=Ethnicity.choices, default="01")
     birth_date = models.DateField(_("date of birth"))
-    id_number = models.CharField(_("citizen ID number"), max_length=18, blank=True)
+    id_number = models.CharField(_("citizen ID number"), max_length=18, blank=True, db_index=True)
     # The reversed ID number: "last digits" searches become prefix (range) searches on an index.
     id_reversed = models.CharField(max_length=18, blank=True, db_index=True, editable=False)
     hukou_unregistered = models.BooleanField(_("household not registered"), default=False)

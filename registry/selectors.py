@@ -41,7 +41,9 @@ def search_filter(query: str) -> Q | None:
     if text.rstrip("X").isdigit() and len(text) >= 4:
         if len(text) == 18:
             return Q(id_number=text)
-        return _prefix_range("id_reversed", text[::-1])
+        suffix = _prefix_range("id_reversed", text[::-1])
+        # Six digits or more may also be the start of the number (the county code, a birth date).
+        return suffix | _prefix_range("id_number", text) if len(text) >= 6 else suffix
     pinyin = normalise_query(query)
     if pinyin:
         keys = ChildNameKey.objects.filter(_prefix_range("key", pinyin)).values("child_id")

@@ -309,6 +309,7 @@ def child_save(
     changes = audit.diff(before, _child_snapshot(child))
     _write_members(child, members, changes)
     _write_guardian(child, guardian, changes)
+    was_alone = "lives_alone" in (child.flags or []) and not creating
     apply_eligibility(child)
     child.save()
     _save_name_keys(child)
@@ -319,6 +320,20 @@ def child_save(
         obj=child,
         changes=changes,
     )
+    if "lives_alone" in child.flags and not was_alone:
+        # Living alone without a guardian is a mandatory-report situation: the township must
+        # verify it and report it to the police at once, whatever stage the file is at.
+        worklist.item_open(
+            actor=actor,
+            kind=ItemKind.LIVES_ALONE,
+            title=_("%(name)s lives alone without a guardian: verify and report to the police") % {"name": child.name},
+            target=child,
+            region_code=child.region_code,
+            owner_organisation=_township_government(child),
+            owner_role=Role.TOWNSHIP_SUPERVISOR,
+            url=reverse("child_detail", args=[child.pk]),
+            due_in_days=1,
+        )
     if not creating and child.status == ChildStatus.REGISTERED and actor.role == Role.VILLAGE_DIRECTOR and changes:
         # A registered file changed by the village goes to the township for review.
         worklist.item_open(

@@ -19,6 +19,7 @@ from core import audit
 from core.http import is_htmx
 from core.pagination import paginate, querystring_without_page
 from core.scoping import get_for_user_or_404
+from regions.models import Region
 from registry import exports, selectors, services
 from registry.codes import AssistanceKind, ChildStatus, IncomeSource, PovertyFlag
 from registry.forms import (
@@ -405,8 +406,12 @@ def transfer_request(request: HttpRequest) -> HttpResponse:
 @require(Perm.VIEW_CHILDREN)
 def transfer_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    transfers = ChildTransfer.objects.for_user(user).select_related("child", "to_village")
-    return render(request, "registry/transfer_list.html", {"page": paginate(request, transfers)})
+    transfers = ChildTransfer.objects.for_user(user).select_related("child__hukou_village", "to_village")
+    page = paginate(request, transfers)
+    names = dict(Region.objects.filter(code__in={t.from_code for t in page}).values_list("code", "full_name"))
+    for transfer in page:
+        transfer.from_name = names.get(transfer.from_code, transfer.from_code)
+    return render(request, "registry/transfer_list.html", {"page": page})
 
 
 @require(Perm.VIEW_CHILDREN)

@@ -394,3 +394,38 @@ def test_history_of_a_new_file_lists_only_filled_fields(cast: Cast) -> None:
     event = AuditEvent.objects.get(action="child.create", object_id=str(child.pk))
     assert "illness" not in event.changes and "is_boarding" not in event.changes
     assert event.changes["income_sources"] == [None, "务农收入"]
+
+
+def test_a_child_living_alone_raises_an_urgent_item_for_the_township(cast: Cast) -> None:
+    child = make_child(cast.village_a, actor=cast.director_a, living_arrangement="alone")
+    item = WorkItem.objects.get(kind=ItemKind.LIVES_ALONE)
+    assert item.owner_organisation == cast.township_gov_a
+    assert item.due_date <= timezone.localdate() + timedelta(days=1)
+    assert "lives_alone" in child.flags
+    # Saving again does not raise a second alarm.
+    services.child_save(
+        actor=cast.director_a, child=child, values={"current_address": "东大村"}, members=[], guardian=None
+    )
+    assert WorkItem.objects.filter(kind=ItemKind.LIVES_ALONE).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("晋江", "350582000000"),
+        ("宝安区", "440306000000"),
+        ("广东省深圳市宝安区", "440306000000"),
+        ("深圳市", "440300000000"),
+    ],
+)
+def test_place_of_work_is_understood(cast: Cast, typed: str, code: str) -> None:
+    from registry.forms import WorkPlaceField
+
+    region = WorkPlaceField(required=False).clean(typed)
+    assert region is not None and region.code == code
+
+
+def test_search_by_the_start_of_an_id(cast: Cast) -> None:
+    number = id_for(date(2016, 3, 5), "457")
+    make_child(cast.village_a, actor=cast.district_admin, id_number=number, hukou_unregistered=False)
+    assert selectors.children_for(cast.director_a, selectors.ChildFilters(q=number[:10])).count() == 1

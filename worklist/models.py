@@ -23,6 +23,7 @@ class ItemKind(models.TextChoices):
     FIX_RETURNED = "fix_returned", _("Correct a returned file")
     PROPOSED_EXIT = "proposed_exit", _("Check a proposed exit")
     DECIDE_TRANSFER = "decide_transfer", _("Decide on a transfer")
+    LIVES_ALONE = "lives_alone", _("Child living alone: verify and report at once")
     CENSUS_CERTIFY = "census_certify", _("Certify a village census")
     CENSUS_COUNTERSIGN = "census_countersign", _("Countersign a township census")
     CENSUS_SIGN = "census_sign", _("Sign and close a census campaign")
