@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -51,6 +52,29 @@ KIND_LABELS: dict[str, StrOrPromise] = {
     BOTH_AWAY: _("Both parents away for work"),
     ONE_AWAY_OTHER_INCAPABLE: _("One parent away, the other without guardianship capacity"),
 }
+
+
+# A reason is stored as {"m": English msgid, "p": parameters}, and put into words when shown,
+# in the reader's language. Parameters that are words are stored as codes.
+Reason = dict[str, object]
+PARENT_WORDS: dict[str, StrOrPromise] = {"father": _("father"), "mother": _("mother")}
+
+
+def say(reasons: list[Reason], message: str, params: dict[str, object] | None = None) -> None:
+    reasons.append({"m": message, "p": params or {}})
+
+
+def explain(reason: object) -> str:
+    """One stored reason in the active language (plain text from older records is shown as is)."""
+    if not isinstance(reason, dict):
+        return str(reason)
+    params = dict(reason.get("p") or {})
+    words: dict[str, dict[str, StrOrPromise]] = {"parent": PARENT_WORDS, "status": STATUS_WORDS, "kind": KIND_LABELS}
+    for key, table in words.items():
+        if key in params:
+            params[key] = str(table.get(str(params[key]), params[key]))
+    text = gettext(str(reason.get("m", "")))
+    return text % params if params else text
 
 
 @dataclass(frozen=True)
@@ -93,7 +117,7 @@ class Eligibility:
     is_left_behind: bool = False
     kind: str = ""
     flags: set[str] = field(default_factory=set)
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
 
 
 def age_on(birth_date: date, day: date) -> int:
@@ -111,37 +135,39 @@ def months_between(start: date, end: date) -> int:
     return months
 
 
-def _parent_away(parent: ParentFacts | None, today: date, limits: Thresholds, label: str, reasons: list[str]) -> bool:
+def _parent_away(
+    parent: ParentFacts | None, today: date, limits: Thresholds, label: str, reasons: list[Reason]
+) -> bool:
     if parent is None or parent.status != AWAY:
         return False
     dates = [d for d in (parent.left_on, parent.last_returned_on) if d is not None]
     since = max(dates) if dates else None
     if since is None:
-        reasons.append(str(_("The %(parent)s is away for work (date of leaving not recorded).") % {"parent": label}))
+        say(reasons, gettext_noop("The %(parent)s is away for work (date of leaving not recorded)."), {"parent": label})
         return True
     months = months_between(since, today)
     if months < limits.months_away:
-        reasons.append(
-            str(
-                _("The %(parent)s has been away for %(months)s months, less than %(limit)s.")
-                % {"parent": label, "months": max(months, 0), "limit": limits.months_away}
-            )
+        say(
+            reasons,
+            gettext_noop("The %(parent)s has been away for %(months)s months, less than %(limit)s."),
+            {"parent": label, "months": max(months, 0), "limit": limits.months_away},
         )
         return False
-    reasons.append(
-        str(_("The %(parent)s has been away for work for %(months)s months.") % {"parent": label, "months": months})
+    say(
+        reasons,
+        gettext_noop("The %(parent)s has been away for work for %(months)s months."),
+        {"parent": label, "months": months},
     )
     return True
 
 
-def _parent_incapable(parent: ParentFacts | None, label: str, reasons: list[str]) -> bool:
+def _parent_incapable(parent: ParentFacts | None, label: str, reasons: list[Reason]) -> bool:
     if parent is None or parent.status not in INCAPABLE_STATUSES:
         return False
-    reasons.append(
-        str(
-            _("The %(parent)s cannot exercise guardianship (%(status)s).")
-            % {"parent": label, "status": STATUS_WORDS[parent.status]}
-        )
+    say(
+        reasons,
+        gettext_noop("The %(parent)s cannot exercise guardianship (%(status)s)."),
+        {"parent": label, "status": parent.status},
     )
     return True
 
@@ -159,18 +185,18 @@ def evaluate(facts: ChildFacts, *, today: date, limits: Thresholds | None = None
     limits = limits or Thresholds()
     result = Eligibility()
     reasons = result.reasons
-    father_word, mother_word = str(_("father")), str(_("mother"))
+    father_word, mother_word = "father", "mother"
 
     age = age_on(facts.birth_date, today)
     under_age = 0 <= age < limits.age_limit
     if under_age:
-        reasons.append(str(_("Aged %(age)s, under %(limit)s.") % {"age": age, "limit": limits.age_limit}))
+        say(reasons, gettext_noop("Aged %(age)s, under %(limit)s."), {"age": age, "limit": limits.age_limit})
     else:
-        reasons.append(str(_("Aged %(age)s: not under %(limit)s.") % {"age": age, "limit": limits.age_limit}))
+        say(reasons, gettext_noop("Aged %(age)s: not under %(limit)s."), {"age": age, "limit": limits.age_limit})
     if facts.rural_hukou:
-        reasons.append(str(_("Rural household registration.")))
+        say(reasons, gettext_noop("Rural household registration."))
     else:
-        reasons.append(str(_("Not a rural household registration.")))
+        say(reasons, gettext_noop("Not a rural household registration."))
 
     father_away = _parent_away(facts.father, today, limits, father_word, reasons)
     mother_away = _parent_away(facts.mother, today, limits, mother_word, reasons)
@@ -183,16 +209,16 @@ def evaluate(facts: ChildFacts, *, today: date, limits: Thresholds | None = None
         elif (father_away and mother_incapable) or (mother_away and father_incapable):
             result.is_left_behind, result.kind = True, ONE_AWAY_OTHER_INCAPABLE
     if result.is_left_behind:
-        reasons.append(str(_("Left-behind child: %(kind)s.") % {"kind": KIND_LABELS[result.kind]}))
+        say(reasons, gettext_noop("Left-behind child: %(kind)s."), {"kind": result.kind})
     else:
-        reasons.append(str(_("Not a left-behind child under the policy's definition.")))
+        say(reasons, gettext_noop("Not a left-behind child under the policy's definition."))
 
     if not under_age:
         return result
 
     if facts.living_arrangement == "alone" or facts.guardianship_type == "unsupervised":
         result.flags.add(LIVES_ALONE)
-        reasons.append(str(_("Lives alone without a guardian: report to the police at once (mandatory report).")))
+        say(reasons, gettext_noop("Lives alone without a guardian: report to the police at once (mandatory report)."))
 
     if (
         facts.father is not None
@@ -201,36 +227,35 @@ def evaluate(facts: ChildFacts, *, today: date, limits: Thresholds | None = None
         and facts.mother.status in UNSUPPORTED_STATUSES
     ):
         result.flags.add(DE_FACTO_UNSUPPORTED)
-        reasons.append(str(_("Neither parent can support the child: de-facto unsupported child.")))
+        say(reasons, gettext_noop("Neither parent can support the child: de-facto unsupported child."))
 
     if facts.poverty_flags & POVERTY_FLAGS or "dibao" in facts.assistance:
         result.flags.add(IN_DIFFICULTY)
-        reasons.append(str(_("Family in poverty: child in difficulty.")))
+        say(reasons, gettext_noop("Family in poverty: child in difficulty."))
     if facts.health == "disabled":
         result.flags.update({IN_DIFFICULTY, KEY_TARGET})
-        reasons.append(str(_("The child is disabled: child in difficulty and key target.")))
+        say(reasons, gettext_noop("The child is disabled: child in difficulty and key target."))
     if LIVES_ALONE in result.flags or DE_FACTO_UNSUPPORTED in result.flags:
         result.flags.update({IN_DIFFICULTY, KEY_TARGET})
     if facts.health == "ill":
         result.flags.add(KEY_TARGET)
-        reasons.append(str(_("The child is ill: key target.")))
+        say(reasons, gettext_noop("The child is ill: key target."))
     if facts.guardianship_assessment == "poor" or facts.guardianship_type in {
         "parent_incapable",
         "entrusted_insufficient",
     }:
         result.flags.add(KEY_TARGET)
-        reasons.append(str(_("Guardianship is poor or insufficient: key target.")))
+        say(reasons, gettext_noop("Guardianship is poor or insufficient: key target."))
     guardian = facts.guardian
     if guardian is not None and result.is_left_behind:
         if guardian.age is not None and guardian.age >= limits.guardian_max_age:
             result.flags.add(KEY_TARGET)
-            reasons.append(
-                str(
-                    _("The entrusted guardian is %(age)s, aged %(limit)s or over: key target.")
-                    % {"age": guardian.age, "limit": limits.guardian_max_age}
-                )
+            say(
+                reasons,
+                gettext_noop("The entrusted guardian is %(age)s, aged %(limit)s or over: key target."),
+                {"age": guardian.age, "limit": limits.guardian_max_age},
             )
         if guardian.health in {"serious_illness", "disabled"}:
             result.flags.add(KEY_TARGET)
-            reasons.append(str(_("The entrusted guardian is seriously ill or disabled: key target.")))
+            say(reasons, gettext_noop("The entrusted guardian is seriously ill or disabled: key target."))
     return result

@@ -22,6 +22,7 @@ from core.scoping import get_for_user_or_404
 from regions.models import Region
 from registry import exports, selectors, services
 from registry.codes import AssistanceKind, ChildStatus, IncomeSource, PovertyFlag
+from registry.eligibility import explain
 from registry.forms import (
     ChildFilterForm,
     ChildForm,
@@ -208,6 +209,7 @@ def _dossier_context(user: User, child: Child, *, revealed: bool = False) -> dic
         "pending_transfer": child.transfers.filter(status="pending").select_related("to_village").first(),
         "exit_form": ExitForm(initial={"exit_date": timezone.localdate()}),
         "flag_labels": exports.flag_labels(child),
+        "reasons": [explain(reason) for reason in child.eligibility_reasons or []],
         "income_labels": exports.labels(IncomeSource, child.income_sources),
         "assistance_labels": exports.labels(AssistanceKind, child.assistance),
         "poverty_labels": exports.labels(PovertyFlag, child.poverty_flags),

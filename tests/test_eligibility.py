@@ -19,6 +19,7 @@ from registry.eligibility import (
     Thresholds,
     age_on,
     evaluate,
+    explain,
     months_between,
 )
 
@@ -139,8 +140,24 @@ def test_thresholds_are_settings() -> None:
 
 
 def test_reasons_explain_the_decision() -> None:
-    reasons = " ".join(evaluate(facts(mother=AWAY_SHORT), today=TODAY).reasons)
+    reasons = " ".join(explain(r) for r in evaluate(facts(mother=AWAY_SHORT), today=TODAY).reasons)
     assert "6" in reasons and "3" in reasons  # away 3 months, less than 6
+    assert "母亲" in reasons  # put into words in the reader's language when shown
+
+
+def test_reasons_are_stored_as_messages_and_shown_in_the_active_language() -> None:
+    from django.utils import translation
+
+    reason = evaluate(facts(father=DECEASED), today=TODAY).reasons
+    stored = next(r for r in reason if "guardianship" in str(r))
+    assert stored == {
+        "m": "The %(parent)s cannot exercise guardianship (%(status)s).",
+        "p": {"parent": "father", "status": "deceased"},
+    }
+    assert "父亲" in explain(stored) and "死亡" in explain(stored)
+    with translation.override("en"):
+        assert explain(stored) == "The father cannot exercise guardianship (deceased)."
+    assert explain("older plain text") == "older plain text"
 
 
 @pytest.mark.parametrize(
