@@ -1,0 +1,1 @@
+"""Benchmarks run against a throwaway database (``make bench-registry``); not part of the app or the tests."""
