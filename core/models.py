@@ -81,7 +81,11 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["region_code", "at"], name="audit_region_at")]
+        indexes = [
+            models.Index(fields=["region_code", "at"], name="audit_region_at"),
+            # One object's history (a child's timeline).
+            models.Index(fields=["object_type", "object_id", "at"], name="audit_object_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"

@@ -69,22 +69,47 @@ def ledger_headers() -> list[str]:
     ]
 
 
-def _parent_cells(member: FamilyMember | None, full: bool) -> list[Any]:
+def _parent_cells(member: FamilyMember | None, full: bool, statuses: dict[Any, str]) -> list[Any]:
     if member is None:
         return ["", "", "", "", ""]
     return [
         member.name,
         member.id_number if full else mask(member.id_number),
         member.phone if full else mask_phone(member.phone),
-        member.get_status_display(),
+        statuses.get(member.status, member.status),
         member.work_region.full_name if member.work_region else "",
     ]
+
+
+def _labels(model: type[models.Model], *fields: str) -> dict[str, dict[Any, str]]:
+    """Each field's choices as {value: label}, translated once per export, not once per cell."""
+    return {name: {value: str(label) for value, label in model._meta.get_field(name).flatchoices} for name in fields}  # type: ignore[union-attr]
 
 
 def ledger_rows(children: QuerySet[Child], *, full: bool) -> Iterator[Sequence[Any]]:
     queryset = children.select_related("hukou_village__parent", "school", "guardian").prefetch_related(
         Prefetch("family", queryset=FamilyMember.objects.select_related("work_region"))
     )
+    child_labels = _labels(
+        Child,
+        "gender",
+        "ethnicity",
+        "health",
+        "schooling",
+        "living_arrangement",
+        "guardianship_type",
+        "guardianship_assessment",
+        "status",
+    )
+    member_labels = _labels(FamilyMember, "status")
+    guardian_labels = _labels(EntrustedGuardian, "relationship")
+    kinds = {code: str(label) for code, label in KIND_LABELS.items()}
+    flags = {code: str(label) for code, label in FLAG_LABELS.items()}
+    yes, no = _("yes"), _("no")
+
+    def show(field: str, value: Any) -> str:
+        return child_labels[field].get(value, value or "")
+
     for number, child in enumerate(queryset.iterator(chunk_size=1000), start=1):
         members = list(child.family.all())
         father = next((m for m in members if m.relationship in FATHER), None)
@@ -99,30 +124,37 @@ def ledger_rows(children: QuerySet[Child], *, full: bool) -> Iterator[Sequence[A
             village.parent.name if village.parent else "",
             village.name,
             child.name,
-            child.get_gender_display(),
-            child.get_ethnicity_display(),
+            show("gender", child.gender),
+            show("ethnicity", child.ethnicity),
             date_text(child.birth_date),
             child.id_number if full else mask(child.id_number),
-            child.get_health_display(),
-            child.get_schooling_display(),
+            show("health", child.health),
+            show("schooling", child.schooling),
             child.school.name if child.school else child.school_name,
             child.grade,
-            _("yes") if child.is_boarding else _("no"),
-            child.get_living_arrangement_display(),
-            *_parent_cells(father, full),
-            *_parent_cells(mother, full),
+            yes if child.is_boarding else no,
+            show("living_arrangement", child.living_arrangement),
+            *_parent_cells(father, full, member_labels["status"]),
+            *_parent_cells(mother, full, member_labels["status"]),
             guardian.name if guardian else "",
-            guardian.get_relationship_display() if guardian else "",
+            guardian_labels["relationship"].get(guardian.relationship, "") if guardian else "",
             (guardian.phone if full else mask_phone(guardian.phone)) if guardian else "",
-            child.get_guardianship_type_display(),
-            child.get_guardianship_assessment_display(),
-            kind_label(child),
-            "、".join(flag_labels(child)),
-            child.get_status_display(),
+            show("guardianship_type", child.guardianship_type),
+            show("guardianship_assessment", child.guardianship_assessment),
+            kinds.get(child.left_behind_kind, ""),
+            "、".join(flags[f] for f in child.flags or [] if f in flags),
+            show("status", child.status),
             date_text(child.entry_date),
         ]
 
 
 def ledger_xlsx(children: QuerySet[Child], *, full: bool) -> tuple[bytes, int]:
-    rows = list(ledger_rows(children, full=full))
-    return xlsx_bytes(_("Ledger of left-behind children"), ledger_headers(), rows), len(rows)
+    counted = [0]
+
+    def rows() -> Iterator[Sequence[Any]]:
+        for row in ledger_rows(children, full=full):
+            counted[0] += 1
+            yield row
+
+    content = xlsx_bytes(_("Ledger of left-behind children"), ledger_headers(), rows())
+    return content, counted[0]

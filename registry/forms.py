@@ -405,10 +405,7 @@ class ChildFilterForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args: Any, villages: Any, schools: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["school"].choices = [("", _("All schools")), *[(s.pk, s.name) for s in schools]]  # type: ignore[attr-defined]
-        self.fields["village"].choices = [  # type: ignore[attr-defined]
-            ("", _("All villages")),
-            *[(v.code, f"{v.parent.name if v.parent else ''} {v.name}") for v in villages],
-        ]
+        self.fields["village"].choices = [("", _("All villages")), *villages]  # type: ignore[attr-defined]
 
 
 class TransferForm(BootstrapFormMixin, forms.Form):

@@ -131,7 +131,13 @@ class Child(TimeStampedModel):
                 fields=["id_number"], condition=~models.Q(id_number=""), name="child_unique_id_number"
             )
         ]
-        indexes = [models.Index(fields=["region_code", "status"], name="child_region_status")]
+        indexes = [
+            models.Index(fields=["region_code", "status"], name="child_region_status"),
+            # The default list: not exited, in pinyin order.
+            models.Index(fields=["status", "name_sort", "name", "id"], name="child_status_name"),
+            # Counting a jurisdiction's left-behind children without reading the rows.
+            models.Index(fields=["status", "is_left_behind", "region_code"], name="child_status_lb_region"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -97,6 +97,12 @@ def villages_for(user: Any) -> QuerySet[Region]:
     return Region.objects.for_user(user).active().filter(level=Level.VILLAGE).select_related("parent").order_by("code")
 
 
+def village_choices(user: Any) -> list[tuple[str, str]]:
+    """(code, "township village") for the filter list: plain values, no model instances."""
+    rows = villages_for(user).values_list("code", "parent__name", "name")
+    return [(code, f"{township or ''} {name}") for code, township, name in rows]
+
+
 def county_villages(region_code: str) -> QuerySet[Region]:
     """Every village of a county: where a file can be transferred to (names only, not personal data)."""
     return (

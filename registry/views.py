@@ -51,7 +51,7 @@ def _user(request: HttpRequest) -> User:
 def _filters(request: HttpRequest, user: User) -> tuple[ChildFilterForm, selectors.ChildFilters]:
     county = (user.jurisdiction.code if user.jurisdiction else "350303000000")[:6]
     form = ChildFilterForm(
-        request.GET or None, villages=selectors.villages_for(user), schools=selectors.schools_near(county)
+        request.GET or None, villages=selectors.village_choices(user), schools=selectors.schools_near(county)
     )
     data = form.cleaned_data if form.is_valid() else {}
     return form, selectors.ChildFilters(
@@ -205,7 +205,14 @@ def _dossier_context(user: User, child: Child, *, revealed: bool = False) -> dic
         and child.status == ChildStatus.REGISTERED
         and bool(child.exit_reason),
         "return_form": ReturnForm(),
-        "transfer_form": TransferForm(villages=selectors.county_villages(child.region_code)),
+        "transfer_villages": [
+            (pk, f"{township or ''} {name}")
+            for pk, township, name in selectors.county_villages(child.region_code)
+            .exclude(pk=child.hukou_village_id)
+            .values_list("pk", "parent__name", "name")
+        ]
+        if can_edit
+        else [],
         "pending_transfer": child.transfers.filter(status="pending").select_related("to_village").first(),
         "exit_form": ExitForm(initial={"exit_date": timezone.localdate()}),
         "flag_labels": exports.flag_labels(child),
