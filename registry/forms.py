@@ -27,6 +27,7 @@ from registry.codes import (
 )
 from registry.eligibility import age_on
 from registry.models import Child, EntrustedGuardian, FamilyMember
+from registry.services import CHILD_FIELDS
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 SCHOOLING_WITH_SCHOOL = {"kindergarten", "primary", "junior", "senior", "vocational"}
@@ -79,36 +80,7 @@ class ChildForm(BootstrapFormMixin, forms.ModelForm[Child]):
 
     class Meta:
         model = Child
-        fields = [
-            "name",
-            "gender",
-            "ethnicity",
-            "birth_date",
-            "id_number",
-            "hukou_unregistered",
-            "hukou_village",
-            "hukou_nature",
-            "current_address",
-            "health",
-            "illness",
-            "disability_category",
-            "disability_grade",
-            "disability_certificate",
-            "schooling",
-            "school",
-            "school_name",
-            "grade",
-            "is_boarding",
-            "living_arrangement",
-            "income_sources",
-            "assistance",
-            "assistance_other",
-            "poverty_flags",
-            "guardianship_type",
-            "guardianship_assessment",
-            "entrustment_date",
-            "entrustment_scan",
-        ]
+        fields = list(CHILD_FIELDS)
         widgets = {"birth_date": DATE_INPUT, "entrustment_date": DATE_INPUT}
 
     def __init__(self, *args: Any, villages: Any, schools: Any, **kwargs: Any) -> None:
