@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.db import models
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from core.exports import date_text, xlsx_bytes
@@ -69,15 +69,16 @@ def ledger_headers() -> list[str]:
     ]
 
 
-def _parent_cells(member: FamilyMember | None, full: bool, statuses: dict[Any, str]) -> list[Any]:
+def _parent_cells(member: tuple[Any, ...] | None, full: bool, statuses: dict[Any, str]) -> list[Any]:
     if member is None:
         return ["", "", "", "", ""]
+    name, id_number, phone, status, work_place = member
     return [
-        member.name,
-        member.id_number if full else mask(member.id_number),
-        member.phone if full else mask_phone(member.phone),
-        statuses.get(member.status, member.status),
-        member.work_region.full_name if member.work_region else "",
+        name,
+        id_number if full else mask(id_number),
+        phone if full else mask_phone(phone),
+        statuses.get(status, status),
+        work_place or "",
     ]
 
 
@@ -86,11 +87,49 @@ def _labels(model: type[models.Model], *fields: str) -> dict[str, dict[Any, str]
     return {name: {value: str(label) for value, label in model._meta.get_field(name).flatchoices} for name in fields}  # type: ignore[union-attr]
 
 
+CHILD_COLUMNS = (
+    "pk",
+    "hukou_village__parent__name",
+    "hukou_village__name",
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "id_number",
+    "health",
+    "schooling",
+    "school__name",
+    "school_name",
+    "grade",
+    "is_boarding",
+    "living_arrangement",
+    "guardian__name",
+    "guardian__relationship",
+    "guardian__phone",
+    "guardianship_type",
+    "guardianship_assessment",
+    "left_behind_kind",
+    "flags",
+    "status",
+    "entry_date",
+)
+BATCH = 2000
+
+
+def _parents_of(ids: list[int]) -> dict[tuple[int, str], tuple[Any, ...]]:
+    """(child id, "father" or "mother") -> (name, ID number, phone, situation, place of work)."""
+    parents: dict[tuple[int, str], tuple[Any, ...]] = {}
+    rows = FamilyMember.objects.filter(child_id__in=ids, relationship__in=FATHER | MOTHER).order_by("id")
+    for child_id, relationship, *values in rows.values_list(
+        "child_id", "relationship", "name", "id_number", "phone", "status", "work_region__full_name"
+    ):
+        parents.setdefault((child_id, "father" if relationship in FATHER else "mother"), tuple(values))
+    return parents
+
+
 def ledger_rows(children: QuerySet[Child], *, full: bool) -> Iterator[Sequence[Any]]:
-    queryset = children.select_related("hukou_village__parent", "school", "guardian").prefetch_related(
-        Prefetch("family", queryset=FamilyMember.objects.select_related("work_region"))
-    )
-    child_labels = _labels(
+    """The ledger's rows: plain values in batches (no model instances), labels looked up once."""
+    labels = _labels(
         Child,
         "gender",
         "ethnicity",
@@ -101,51 +140,55 @@ def ledger_rows(children: QuerySet[Child], *, full: bool) -> Iterator[Sequence[A
         "guardianship_assessment",
         "status",
     )
-    member_labels = _labels(FamilyMember, "status")
-    guardian_labels = _labels(EntrustedGuardian, "relationship")
+    statuses = _labels(FamilyMember, "status")["status"]
+    relationships = _labels(EntrustedGuardian, "relationship")["relationship"]
     kinds = {code: str(label) for code, label in KIND_LABELS.items()}
     flags = {code: str(label) for code, label in FLAG_LABELS.items()}
     yes, no = _("yes"), _("no")
+    number = 0
+    batch: list[dict[str, Any]] = []
 
-    def show(field: str, value: Any) -> str:
-        return child_labels[field].get(value, value or "")
+    def flush() -> Iterator[Sequence[Any]]:
+        nonlocal number
+        parents = _parents_of([row["pk"] for row in batch])
+        for row in batch:
+            number += 1
+            guardian = row["guardian__name"]
+            yield [
+                number,
+                row["hukou_village__parent__name"] or "",
+                row["hukou_village__name"],
+                row["name"],
+                labels["gender"].get(row["gender"], ""),
+                labels["ethnicity"].get(row["ethnicity"], ""),
+                date_text(row["birth_date"]),
+                row["id_number"] if full else mask(row["id_number"]),
+                labels["health"].get(row["health"], ""),
+                labels["schooling"].get(row["schooling"], ""),
+                row["school__name"] or row["school_name"],
+                row["grade"],
+                yes if row["is_boarding"] else no,
+                labels["living_arrangement"].get(row["living_arrangement"], ""),
+                *_parent_cells(parents.get((row["pk"], "father")), full, statuses),
+                *_parent_cells(parents.get((row["pk"], "mother")), full, statuses),
+                guardian or "",
+                relationships.get(row["guardian__relationship"], "") if guardian else "",
+                (row["guardian__phone"] if full else mask_phone(row["guardian__phone"] or "")) if guardian else "",
+                labels["guardianship_type"].get(row["guardianship_type"], ""),
+                labels["guardianship_assessment"].get(row["guardianship_assessment"], ""),
+                kinds.get(row["left_behind_kind"], ""),
+                "、".join(flags[f] for f in row["flags"] or [] if f in flags),
+                labels["status"].get(row["status"], ""),
+                date_text(row["entry_date"]),
+            ]
 
-    for number, child in enumerate(queryset.iterator(chunk_size=1000), start=1):
-        members = list(child.family.all())
-        father = next((m for m in members if m.relationship in FATHER), None)
-        mother = next((m for m in members if m.relationship in MOTHER), None)
-        try:
-            guardian: EntrustedGuardian | None = child.guardian
-        except EntrustedGuardian.DoesNotExist:
-            guardian = None
-        village = child.hukou_village
-        yield [
-            number,
-            village.parent.name if village.parent else "",
-            village.name,
-            child.name,
-            show("gender", child.gender),
-            show("ethnicity", child.ethnicity),
-            date_text(child.birth_date),
-            child.id_number if full else mask(child.id_number),
-            show("health", child.health),
-            show("schooling", child.schooling),
-            child.school.name if child.school else child.school_name,
-            child.grade,
-            yes if child.is_boarding else no,
-            show("living_arrangement", child.living_arrangement),
-            *_parent_cells(father, full, member_labels["status"]),
-            *_parent_cells(mother, full, member_labels["status"]),
-            guardian.name if guardian else "",
-            guardian_labels["relationship"].get(guardian.relationship, "") if guardian else "",
-            (guardian.phone if full else mask_phone(guardian.phone)) if guardian else "",
-            show("guardianship_type", child.guardianship_type),
-            show("guardianship_assessment", child.guardianship_assessment),
-            kinds.get(child.left_behind_kind, ""),
-            "、".join(flags[f] for f in child.flags or [] if f in flags),
-            show("status", child.status),
-            date_text(child.entry_date),
-        ]
+    for row in children.values(*CHILD_COLUMNS).iterator(chunk_size=BATCH):
+        batch.append(row)
+        if len(batch) >= BATCH:
+            yield from flush()
+            batch = []
+    if batch:
+        yield from flush()
 
 
 def ledger_xlsx(children: QuerySet[Child], *, full: bool) -> tuple[bytes, int]:

@@ -429,3 +429,29 @@ def test_search_by_the_start_of_an_id(cast: Cast) -> None:
     number = id_for(date(2016, 3, 5), "457")
     make_child(cast.village_a, actor=cast.district_admin, id_number=number, hukou_unregistered=False)
     assert selectors.children_for(cast.director_a, selectors.ChildFilters(q=number[:10])).count() == 1
+
+
+def test_ledger_columns_follow_the_register(cast: Cast) -> None:
+    from registry.exports import ledger_headers, ledger_rows
+
+    make_child(
+        cast.village_a,
+        actor=cast.district_admin,
+        name="台账孩子",
+        family=[
+            {
+                "relationship": "51",
+                "name": "台账父",
+                "status": "away_for_work",
+                "left_on": date(2024, 2, 1),
+                "phone": "13800001234",
+            },
+            {"relationship": "52", "name": "台账母", "status": "seriously_ill"},
+        ],
+    )
+    rows = list(ledger_rows(selectors.children_for(cast.district_admin), full=False))
+    row = dict(zip(ledger_headers(), rows[0], strict=True))
+    assert row["姓名"] == "台账孩子" and row["村（社区）"] == "东大村委会"
+    assert row["父亲姓名"] == "台账父" and row["父亲联系电话"] == "138****1234"
+    assert row["母亲状况"] == "重病" and row["留守类型"] == "一方外出务工、另一方无监护能力"
+    assert row["状态"] == "草稿"
