@@ -185,6 +185,32 @@ def _village_committee(child: Child) -> Organisation:
     return organisation
 
 
+def _child_item(
+    *,
+    actor: Any,
+    kind: str,
+    title: str,
+    child: Child,
+    owner_organisation: Organisation,
+    owner_role: str,
+    note: str = "",
+    due_in_days: int = 7,
+) -> None:
+    """A to-do item about a child's file, linking to its dossier."""
+    worklist.item_open(
+        actor=actor,
+        kind=kind,
+        title=title,
+        target=child,
+        region_code=child.region_code,
+        owner_organisation=owner_organisation,
+        owner_role=owner_role,
+        url=reverse("child_detail", args=[child.pk]),
+        note=note,
+        due_in_days=due_in_days,
+    )
+
+
 # --- Writing a file --------------------------------------------------------------------------
 
 
@@ -323,28 +349,24 @@ def child_save(
     if "lives_alone" in child.flags and not was_alone:
         # Living alone without a guardian is a mandatory-report situation: the township must
         # verify it and report it to the police at once, whatever stage the file is at.
-        worklist.item_open(
+        _child_item(
             actor=actor,
             kind=ItemKind.LIVES_ALONE,
             title=_("%(name)s lives alone without a guardian: verify and report to the police") % {"name": child.name},
-            target=child,
-            region_code=child.region_code,
             owner_organisation=_township_government(child),
             owner_role=Role.TOWNSHIP_SUPERVISOR,
-            url=reverse("child_detail", args=[child.pk]),
             due_in_days=1,
+            child=child,
         )
     if not creating and child.status == ChildStatus.REGISTERED and actor.role == Role.VILLAGE_DIRECTOR and changes:
         # A registered file changed by the village goes to the township for review.
-        worklist.item_open(
+        _child_item(
             actor=actor,
             kind=ItemKind.REVIEW_CHILD,
             title=_("Changes to the file of %(name)s") % {"name": child.name},
-            target=child,
-            region_code=child.region_code,
             owner_organisation=_township_government(child),
             owner_role=Role.TOWNSHIP_SUPERVISOR,
-            url=reverse("child_detail", args=[child.pk]),
+            child=child,
         )
     return child
 
@@ -384,15 +406,13 @@ def child_submit(*, actor: User, child: Child) -> Child:
         action="child.submit",
     )
     worklist.items_close_for(actor=actor, target=child, kinds=[ItemKind.FIX_RETURNED], resolution=_("Submitted again"))
-    worklist.item_open(
+    _child_item(
         actor=actor,
         kind=ItemKind.REVIEW_CHILD,
         title=_("Review the new file of %(name)s") % {"name": child.name},
-        target=child,
-        region_code=child.region_code,
         owner_organisation=_township_government(child),
         owner_role=Role.TOWNSHIP_SUPERVISOR,
-        url=reverse("child_detail", args=[child.pk]),
+        child=child,
     )
     return child
 
@@ -418,15 +438,13 @@ def child_approve(*, actor: User, child: Child) -> Child:
         action="child.approve",
     )
     worklist.items_close_for(actor=actor, target=child, kinds=[ItemKind.REVIEW_CHILD], resolution=_("Approved"))
-    worklist.item_open(
+    _child_item(
         actor=actor,
         kind=ItemKind.CONFIRM_ENTRY,
         title=_("Confirm the entry of %(name)s") % {"name": child.name},
-        target=child,
-        region_code=child.region_code,
         owner_organisation=_civil_affairs(child),
         owner_role=Role.DISTRICT_ADMIN,
-        url=reverse("child_detail", args=[child.pk]),
+        child=child,
     )
     return child
 
@@ -455,16 +473,14 @@ def child_return(*, actor: User, child: Child, comment: str) -> Child:
     worklist.items_close_for(
         actor=actor, target=child, kinds=[ItemKind.REVIEW_CHILD, ItemKind.CONFIRM_ENTRY], resolution=_("Returned")
     )
-    worklist.item_open(
+    _child_item(
         actor=actor,
         kind=ItemKind.FIX_RETURNED,
         title=_("Correct the file of %(name)s") % {"name": child.name},
-        target=child,
-        region_code=child.region_code,
         owner_organisation=_village_committee(child),
         owner_role=Role.VILLAGE_DIRECTOR,
-        url=reverse("child_detail", args=[child.pk]),
         note=child.review_comment,
+        child=child,
     )
     return child
 
@@ -505,15 +521,13 @@ def child_propose_exit(*, actor: User, child: Child, reason: str, exit_date: dat
         obj=child,
         detail=f"{child.get_exit_reason_display()} {exit_date.isoformat()} {child.exit_note}".strip(),
     )
-    worklist.item_open(
+    _child_item(
         actor=actor,
         kind=ItemKind.CONFIRM_EXIT,
         title=_("Confirm the exit of %(name)s") % {"name": child.name},
-        target=child,
-        region_code=child.region_code,
         owner_organisation=_civil_affairs(child),
         owner_role=Role.DISTRICT_ADMIN,
-        url=reverse("child_detail", args=[child.pk]),
+        child=child,
     )
     return child
 
@@ -563,15 +577,13 @@ def _propose_turned_16(child: Child, limit: int) -> None:
     audit.record(
         actor=None, kind="write", action="child.propose_exit", obj=child, detail=child.get_exit_reason_display()
     )
-    worklist.item_open(
+    _child_item(
         actor=None,
         kind=ItemKind.PROPOSED_EXIT,
         title=_("%(name)s has turned %(age)s: confirm the exit") % {"name": child.name, "age": limit},
-        target=child,
-        region_code=child.region_code,
         owner_organisation=_civil_affairs(child),
         owner_role=Role.DISTRICT_ADMIN,
-        url=reverse("child_detail", args=[child.pk]),
+        child=child,
     )
 
 
