@@ -10,7 +10,7 @@ PORT ?= 8000
 VENDOR := static/vendor
 
 .DEFAULT_GOAL := help
-.PHONY: bench-registry help run test lint install install-dev assets setup serve worker demo-data regions messages lock clean check-deploy
+.PHONY: bench-exchange bench-registry help run test lint install install-dev assets setup serve worker demo-data regions messages lock clean check-deploy
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -62,6 +62,13 @@ run: setup ## Set up, then serve on http://127.0.0.1:8000 with the background wo
 test: install-dev assets ## Install what the tests need and run every test (SQLite, then PostgreSQL when available)
 	@bash scripts/test.sh
 
+$(VENV)/.installed-bench: requirements/bench.txt $(VENV)/.installed-dev
+	$(PIP) install --quiet --disable-pip-version-check -r requirements/bench.txt
+	@touch $@
+
+bench-exchange: $(VENV)/.installed-bench assets ## Benchmark imports and matching (SQLite, PostgreSQL, COPY, django-import-export, splink)
+	@bash scripts/bench_exchange.sh
+
 bench-registry: install-dev assets ## Benchmark the registry with 100,000 children on SQLite and PostgreSQL
 	@bash scripts/bench_registry.sh
 
@@ -76,7 +83,7 @@ messages: install-dev ## Extract English msgids into locale/zh_Hans and compile
 
 lock: ## Re-resolve requirements/*.in into the pinned requirements/*.txt
 	$(PYTHON) -m venv /tmp/shouhu-lock && /tmp/shouhu-lock/bin/pip install --quiet uv
-	cd requirements && /tmp/shouhu-lock/bin/uv pip compile --python-version 3.11 base.in -o base.txt && /tmp/shouhu-lock/bin/uv pip compile --python-version 3.11 dev.in -o dev.txt
+	cd requirements && /tmp/shouhu-lock/bin/uv pip compile --python-version 3.11 base.in -o base.txt && /tmp/shouhu-lock/bin/uv pip compile --python-version 3.11 dev.in -o dev.txt && /tmp/shouhu-lock/bin/uv pip compile --python-version 3.11 bench.in -o bench.txt
 
 clean: ## Remove the virtual environment, front-end packages and local data (var/, .env)
 	rm -rf $(VENV) node_modules $(VENDOR) var .env

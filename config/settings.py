@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "worklist",
     "registry",
     "census",
+    "exchange",
 ]
 
 MIDDLEWARE = [

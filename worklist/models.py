@@ -27,6 +27,7 @@ class ItemKind(models.TextChoices):
     CENSUS_CERTIFY = "census_certify", _("Certify a village census")
     CENSUS_COUNTERSIGN = "census_countersign", _("Countersign a township census")
     CENSUS_SIGN = "census_sign", _("Sign and close a census campaign")
+    VERIFY = "verify", _("Verify a discrepancy found by data matching")
 
 
 class ItemStatus(models.TextChoices):
