@@ -29,6 +29,7 @@ NAVIGATION = [
     NavItem(_("To-do"), "todo_list", "check2-square"),
     NavItem(_("Children"), "child_list", "person-vcard", Perm.VIEW_CHILDREN),
     NavItem(_("Census"), "campaign_list", "clipboard-check"),
+    NavItem(_("Data matching"), "discrepancy_list", "arrow-left-right", Perm.VERIFY_DISCREPANCIES),
     NavItem(_("Regions"), "region_index", "diagram-3", Perm.VIEW_REGIONS),
     NavItem(_("Organisations"), "organisation_list", "building", Perm.VIEW_ORGANISATIONS),
     NavItem(_("Users"), "user_list", "people", Perm.VIEW_USERS),

@@ -27,6 +27,8 @@ class Perm(StrEnum):
     REVIEW_CHILDREN = "review_children"
     CONFIRM_CHILDREN = "confirm_children"
     EXPORT_LEDGER = "export_ledger"
+    IMPORT_DATA = "import_data"
+    VERIFY_DISCREPANCIES = "verify_discrepancies"
 
 
 _EVERYONE = frozenset({Perm.VIEW_REGIONS, Perm.VIEW_ORGANISATIONS})
@@ -44,8 +46,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
         Perm.EDIT_CHILDREN,
         Perm.REVIEW_CHILDREN,
         Perm.EXPORT_LEDGER,
+        Perm.IMPORT_DATA,
+        Perm.VERIFY_DISCREPANCIES,
     },
-    Role.VILLAGE_DIRECTOR: _EVERYONE | {Perm.VIEW_CHILDREN, Perm.EDIT_CHILDREN, Perm.EXPORT_LEDGER},
+    Role.VILLAGE_DIRECTOR: _EVERYONE
+    | {Perm.VIEW_CHILDREN, Perm.EDIT_CHILDREN, Perm.EXPORT_LEDGER, Perm.VERIFY_DISCREPANCIES},
     Role.SCHOOL_LIAISON: _EVERYONE,
     Role.POLICE_OFFICER: _EVERYONE,
     Role.SERVICE_PROVIDER: _EVERYONE,

@@ -18,6 +18,7 @@ from accounts.models import Organisation, User
 from accounts.roles import OrgKind, Role
 from census.models import Campaign, TownshipCountersign, VillageReturn
 from core import audit
+from exchange.selectors import open_discrepancy_count, significant
 from regions.models import Level, Region
 from worklist import services as worklist
 
@@ -171,6 +172,19 @@ def _open_certify_item(
 # --- The village -----------------------------------------------------------------------------
 
 
+def _check_no_open_discrepancies(prefix: str) -> None:
+    """不重不漏 cannot be certified while data matching has open discrepancies in the area."""
+    count = open_discrepancy_count(prefix)
+    if count:
+        raise ValidationError(
+            _(
+                "%(count)s discrepancies found by data matching are still open here; they must be verified "
+                "before no duplicates and no omissions can be certified."
+            )
+            % {"count": count}
+        )
+
+
 def _check_counts(households_visited: int, children_found: int, left_behind_found: int) -> None:
     errors: dict[str, list[ValidationError]] = {}
     for field, value in (
@@ -239,6 +253,7 @@ def village_return_certify(*, actor: User, village_return: VillageReturn) -> Vil
         raise ValidationError(_("This return has already been certified."))
     if not village_return.is_filled:
         raise ValidationError(_("Fill in and save the return before certifying it."))
+    _check_no_open_discrepancies(village_return.village.prefix)
     before = audit.snapshot(village_return, ["certified_by", "certified_at"])
     village_return.certified_by = actor
     village_return.certified_at = timezone.now()
@@ -332,6 +347,7 @@ def township_countersign(*, actor: User, countersign: TownshipCountersign, note:
             _("Every village must certify its return before the township countersigns; %(count)s have not yet.")
             % {"count": pending}
         )
+    _check_no_open_discrepancies(countersign.township.prefix)
     before = audit.snapshot(countersign, ["signed_by", "signed_at", "note"])
     countersign.signed_by = actor
     countersign.signed_at = timezone.now()
@@ -374,6 +390,7 @@ def campaign_sign(*, actor: User, campaign: Campaign) -> Campaign:
         raise ValidationError(
             _("Every township must countersign before the district signs; %(count)s have not yet.") % {"count": pending}
         )
+    _check_no_open_discrepancies(significant(campaign.region_code))
     before = audit.snapshot(campaign, ["district_signed_by", "district_signed_at"])
     campaign.district_signed_by = actor
     campaign.district_signed_at = timezone.now()

@@ -203,6 +203,12 @@ PAGE_SIZE = env_int("PAGE_SIZE", 25)
 LEFT_BEHIND_AGE_LIMIT = env_int("LEFT_BEHIND_AGE_LIMIT", 16)
 LEFT_BEHIND_MONTHS_AWAY = env_int("LEFT_BEHIND_MONTHS_AWAY", 6)
 GUARDIAN_MAX_AGE = env_int("GUARDIAN_MAX_AGE", 70)
+
+# Data exchange (户籍 / 学籍 / ledger imports): limits on one uploaded file, and how many days a
+# village has to verify a discrepancy that matching found.
+EXCHANGE_MAX_BYTES = env_int("EXCHANGE_MAX_MB", 200) * 1024 * 1024
+EXCHANGE_MAX_ROWS = env_int("EXCHANGE_MAX_ROWS", 2_000_000)
+EXCHANGE_VERIFY_DAYS = env_int("EXCHANGE_VERIFY_DAYS", 15)
 UPLOAD_MAX_MB = env_int("UPLOAD_MAX_MB", 10)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("todo/", include("worklist.urls")),
     path("children/", include("registry.urls")),
     path("census/", include("census.urls")),
+    path("exchange/", include("exchange.urls")),
     path("", include("accounts.urls")),
 ]
 

@@ -122,6 +122,9 @@ class RowError(models.Model):
         verbose_name_plural = _("rejected rows")
         ordering = ["batch", "row_no", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.row_no}: {self.message}"
+
 
 class PersonStatus(models.TextChoices):
     NORMAL = "normal", _("Normal")
@@ -166,6 +169,9 @@ class HukouRecord(models.Model):
             models.Index(fields=["batch", "household_no"], name="hukou_batch_household"),
         ]
 
+    def __str__(self) -> str:
+        return f"#{self.batch_id}:{self.row_no}"
+
 
 class StudentStatus(models.TextChoices):
     ENROLLED = "enrolled", _("Enrolled")
@@ -207,6 +213,9 @@ class StudentRecord(models.Model):
         verbose_name = _("student status record")
         verbose_name_plural = _("student status records")
         indexes = [models.Index(fields=["batch", "id_number"], name="student_batch_id")]
+
+    def __str__(self) -> str:
+        return f"#{self.batch_id}:{self.row_no}"
 
 
 class DiscrepancyKind(models.TextChoices):

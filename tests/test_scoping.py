@@ -21,7 +21,7 @@ from registry.models import EntrustedGuardian
 from tests.factories import AuditEventFactory, make_child
 from worklist.models import WorkItem
 
-PROJECT_APPS = {"core", "regions", "accounts", "worklist", "registry", "census"}
+PROJECT_APPS = {"core", "regions", "accounts", "worklist", "registry", "census", "exchange"}
 
 # Models that are deliberately not scoped, with the reason. Everything else must be.
 UNSCOPED_MODELS: dict[str, str] = {}
@@ -111,7 +111,63 @@ def _child_with_scan_a(c: Cast) -> Any:
     return child
 
 
+def _batch_a(c: Cast, kind: str = "hukou") -> Any:
+    from exchange.models import ImportBatch
+
+    existing = ImportBatch.objects.filter(region_code=c.township_a.code, kind=kind).first()
+    if existing is not None:
+        return existing
+    batch = ImportBatch(
+        kind=kind,
+        region_code=c.township_a.code,
+        original_name="江口镇户籍.csv",
+        status="ready",
+        created_by=c.supervisor_a,
+        summary={"new": 1, "changed": 0, "unchanged": 0, "conflict": 0},
+    )
+    batch.file.name = "exchange/none.csv"
+    batch.save()
+    return batch
+
+
+def _row_error_a(c: Cast) -> Any:
+    from exchange.models import RowError
+
+    return RowError.objects.create(batch=_batch_a(c), row_no=3, column="name", message="江口镇的错误")
+
+
+def _hukou_a(c: Cast) -> Any:
+    from exchange.models import HukouRecord
+
+    return HukouRecord.objects.create(batch=_batch_a(c), row_no=2, name="江口孩子", region_code=c.village_a.code)
+
+
+def _student_a(c: Cast) -> Any:
+    from exchange.models import StudentRecord
+
+    return StudentRecord.objects.create(
+        batch=_batch_a(c, "school"), row_no=2, name="江口孩子", region_code=c.village_a.code
+    )
+
+
+def _discrepancy_a(c: Cast) -> Any:
+    from exchange.models import Discrepancy
+
+    return Discrepancy.objects.create(
+        kind="hukou_omission",
+        batch=_batch_a(c),
+        region_code=c.village_a.code,
+        key="hukou_omission:test",
+        details={"person": {"name": "江口孩子", "id_number": "350303********1234"}},
+    )
+
+
 ROW_IN_TOWNSHIP_A: dict[str, Callable[[Cast], Any]] = {
+    "exchange.ImportBatch": _batch_a,
+    "exchange.RowError": _row_error_a,
+    "exchange.HukouRecord": _hukou_a,
+    "exchange.StudentRecord": _student_a,
+    "exchange.Discrepancy": _discrepancy_a,
     "registry.ChildTransfer": _transfer_a,
     "registry.Child": _child_a,
     "registry.ChildNameKey": lambda c: _child_a(c).name_keys.first(),
@@ -193,6 +249,14 @@ DETAIL_URLS: dict[str, Callable[[Cast], dict[str, Any]]] = {
     "village_return": lambda c: _census_kwargs(c, "village"),
     "village_certify": lambda c: _census_kwargs(c, "village"),
     "village_reopen": lambda c: _census_kwargs(c, "village"),
+    "batch_detail": lambda c: {"pk": _batch_a(c).pk},
+    "batch_errors": lambda c: {"pk": _row_error_a(c).batch_id},
+    "batch_results": lambda c: {"pk": _discrepancy_a(c).batch_id},
+    "batch_apply": lambda c: {"pk": _batch_a(c).pk},
+    "batch_discard": lambda c: {"pk": _batch_a(c).pk},
+    "batch_undo": lambda c: {"pk": _batch_a(c).pk},
+    "discrepancy_detail": lambda c: {"pk": _discrepancy_a(c).pk},
+    "discrepancy_merge": lambda c: {"pk": _discrepancy_a(c).pk},
 }
 # These take POST only; the walker posts to them.
 POST_URLS = {
@@ -203,6 +267,10 @@ POST_URLS = {
     "township_countersign",
     "village_certify",
     "village_reopen",
+    "batch_apply",
+    "batch_discard",
+    "batch_undo",
+    "discrepancy_merge",
 }
 # A successful POST redirects instead of answering 200.
 INSIDE_STATUS = {
@@ -215,6 +283,12 @@ INSIDE_STATUS = {
     "village_reopen": 403,
     "township_countersign": 403,
     "campaign_sign": 302,
+    "batch_apply": 302,
+    "batch_discard": 302,
+    # Undoing a 户籍 batch or merging a discrepancy that is not a duplicate is refused with a
+    # message and a redirect.
+    "batch_undo": 302,
+    "discrepancy_merge": 302,
 }
 LIST_URLS = {
     "home",
@@ -233,6 +307,17 @@ LIST_URLS = {
     "campaign_list",
     "campaign_create",
     "transfer_list",
+    "batch_list",
+    "batch_upload",
+    "discrepancy_list",
+    "discrepancy_export",
+    "completeness",
+}
+# Pages with arguments that name no row: a template, or an export of one's own jurisdiction.
+# They are walked like the lists: nothing of township A shows to an outsider.
+OWN_SCOPE_WITH_KWARGS: dict[str, dict[str, str]] = {
+    "exchange_template": {"kind": "hukou"},
+    "monthly_export": {"target": "police"},
 }
 # Posts about one's own jurisdiction only: asking another township for a file by its ID number
 # reveals no more than the township's name (tests/test_transfers_pdf.py).
@@ -262,7 +347,9 @@ def _url_names(resolver: URLResolver | None = None) -> set[str]:
 
 
 def test_every_url_is_walked() -> None:
-    assert _url_names() == PUBLIC_URLS | set(DETAIL_URLS) | LIST_URLS | OWN_JURISDICTION_POSTS
+    assert _url_names() == (
+        PUBLIC_URLS | set(DETAIL_URLS) | LIST_URLS | OWN_JURISDICTION_POSTS | set(OWN_SCOPE_WITH_KWARGS)
+    )
 
 
 def test_asking_for_a_file_reveals_nothing_on_bad_input(cast: Cast) -> None:
@@ -291,11 +378,12 @@ def test_detail_urls_are_404_outside_jurisdiction(cast: Cast, name: str) -> None
     assert fetch(cast.district_admin).status_code == INSIDE_STATUS.get(name, 200)
 
 
-@pytest.mark.parametrize("name", sorted(LIST_URLS))
+@pytest.mark.parametrize("name", sorted(LIST_URLS | set(OWN_SCOPE_WITH_KWARGS)))
 def test_list_urls_show_nothing_from_another_jurisdiction(cast: Cast, name: str) -> None:
     AuditEventFactory.create(region_code=cast.village_a.code, object_repr="江口镇的秘密对象")
     make_child(cast.village_a, actor=cast.district_admin, name="江口孩子")
-    url = reverse(name)
+    _discrepancy_a(cast)
+    url = reverse(name, kwargs=OWN_SCOPE_WITH_KWARGS.get(name))
     for outsider in (cast.outsider, cast.supervisor_b):
         response = client_for(outsider).get(url)
         assert response.status_code in (200, 403)

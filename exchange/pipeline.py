@@ -1,0 +1,246 @@
+"""The import pipeline the worker runs for a batch: read → validate → stage → match → ready.
+
+Each phase writes its progress to the batch row at once (outside any transaction), so the
+progress page sees it while the job runs. A file that cannot be read ends as "rejected" with a
+reason; an unexpected failure ends as "failed" and leaves no staged rows behind. Nothing here
+changes the registry: that happens only when a user applies the batch (``exchange.services``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+
+from core.idnumber import mask
+from exchange import frames, matching
+from exchange.loading import stage
+from exchange.models import (
+    BatchStatus,
+    DiscrepancyKind,
+    HukouRecord,
+    ImportBatch,
+    Phase,
+    RowError,
+    SourceKind,
+    StudentRecord,
+)
+from exchange.parsing import FileRejected, ParsedTable, read_table
+from exchange.validation import RegionIndex, validate
+
+logger = logging.getLogger(__name__)
+
+SAMPLES_PER_KIND = 20
+ERROR_CHUNK = 5000
+
+
+def _update(batch: ImportBatch, **fields: Any) -> None:
+    for name, value in fields.items():
+        setattr(batch, name, value)
+    ImportBatch.objects.filter(pk=batch.pk).update(**fields, updated_at=timezone.now())
+
+
+def county_prefix(region_code: str) -> str:
+    return region_code[:6]
+
+
+def read(batch: ImportBatch) -> ParsedTable:
+    def progress(rows: int) -> None:
+        _update(batch, rows_read=rows)
+
+    with batch.file.open("rb") as handle:
+        content = handle.read()
+    table = read_table(
+        content,
+        kind=batch.kind,
+        filename=batch.original_name,
+        encoding=batch.encoding,
+        max_rows=settings.EXCHANGE_MAX_ROWS,
+        progress=progress,
+    )
+    _update(
+        batch,
+        rows_total=table.rows_total,
+        rows_read=table.rows_total,
+        header_row=table.header_row,
+        column_map=table.column_map,
+        unknown_columns=table.unknown_columns,
+        detected_encoding=table.encoding,
+    )
+    return table
+
+
+def store_errors(batch: ImportBatch, errors: pl.DataFrame) -> int:
+    """Every rejected row, with its row number, column and reason (values are masked already)."""
+    RowError.objects.filter(batch=batch).delete()
+    if errors.height == 0:
+        return 0
+    rows = errors.select(
+        pl.col("_row").cast(pl.Int64),
+        pl.col("column").fill_null("").str.slice(0, 40),
+        pl.col("value").fill_null("").str.slice(0, 100),
+        pl.col("message").fill_null("").str.slice(0, 300),
+    )
+    for offset in range(0, rows.height, ERROR_CHUNK):
+        RowError.objects.bulk_create(
+            [
+                RowError(batch=batch, row_no=row_no, column=column, value=value, message=message)
+                for row_no, column, value, message in rows.slice(offset, ERROR_CHUNK).iter_rows()
+            ]
+        )
+    return int(errors.get_column("_row").n_unique())
+
+
+@dataclass
+class Import:
+    """What the read/validate/stage part did (the figure the import benchmark measures)."""
+
+    rows_total: int
+    rows_valid: int
+    rows_rejected: int
+    seconds: float
+
+
+def import_rows(batch: ImportBatch) -> Import:
+    """Read the file, validate its rows, store rejected rows and stage the valid ones."""
+    started = time.perf_counter()
+    _update(batch, phase=Phase.READ)
+    table = read(batch)
+    _update(batch, phase=Phase.VALIDATE)
+    checked = validate(
+        batch.kind,
+        table,
+        regions=RegionIndex.build(county_prefix(batch.region_code)),
+        today=timezone.localdate(),
+        batch_prefix=_significant(batch.region_code),
+    )
+    rejected = store_errors(batch, checked.errors)
+    _update(batch, phase=Phase.STAGE, rows_rejected=rejected)
+    with transaction.atomic():
+        HukouRecord.objects.filter(batch=batch).delete()
+        StudentRecord.objects.filter(batch=batch).delete()
+        staged = stage(batch, checked.valid)
+    _update(batch, rows_valid=staged)
+    return Import(table.rows_total, staged, rejected, time.perf_counter() - started)
+
+
+def _significant(code: str) -> str:
+    """The prefix that a 12-digit code stands for: 350303104000 → 350303104."""
+    for size in (2, 4, 6, 9):
+        if code[size:].strip("0") == "":
+            return code[:size]
+    return code
+
+
+def reconcile(batch: ImportBatch) -> tuple[int, pl.DataFrame]:
+    """How many source rows match a registry child, and the discrepancies, as a frame."""
+    today = timezone.localdate()
+    limit = settings.LEFT_BEHIND_AGE_LIMIT
+    registry = frames.registry_frame(_significant(batch.region_code))
+    if batch.kind == SourceKind.HUKOU:
+        source = frames.hukou_frame(batch)
+        found = matching.reconcile_hukou(
+            registry, source, today=today, county_prefix=county_prefix(batch.region_code), age_limit=limit
+        )
+    else:
+        source = frames.student_frame(batch)
+        found = matching.reconcile_school(registry, source, today=today, age_limit=limit)
+    matched = matching.match(registry, source).height if registry.height and source.height else 0
+    duplicates = matching.registry_duplicates(registry)
+    return int(matched), pl.concat([found, duplicates], how="diagonal_relaxed")
+
+
+def summarise(batch: ImportBatch, found: pl.DataFrame) -> dict[str, Any]:
+    counts = dict.fromkeys(DiscrepancyKind.values, 0)
+    if found.height:
+        for kind, number in found.group_by("kind").len().iter_rows():
+            counts[str(kind)] = int(number)
+    if batch.kind == SourceKind.HUKOU:
+        changed = counts[DiscrepancyKind.HUKOU_CORRECTION] + counts[DiscrepancyKind.HUKOU_EXIT]
+        new = counts[DiscrepancyKind.HUKOU_OMISSION]
+        conflict = counts[DiscrepancyKind.HUKOU_NOT_FOUND] + counts[DiscrepancyKind.DUPLICATE]
+    else:
+        changed = counts[DiscrepancyKind.SCHOOL_UPDATE] + counts[DiscrepancyKind.SCHOOL_DROPOUT]
+        new = counts[DiscrepancyKind.SCHOOL_OMISSION]
+        conflict = counts[DiscrepancyKind.SCHOOL_MISSING] + counts[DiscrepancyKind.DUPLICATE]
+    matched = batch.rows_matched
+    return {
+        "kinds": counts,
+        "new": new,
+        "changed": changed,
+        "unchanged": max(matched - changed, 0),
+        "conflict": conflict,
+        "matched": matched,
+    }
+
+
+def person_details(row: dict[str, Any]) -> dict[str, Any]:
+    """What a discrepancy shows of the person as the source has them (the ID masked)."""
+    person = {
+        "name": row.get("name") or "",
+        "birth_date": row["birth_date"].isoformat() if row.get("birth_date") else "",
+        "id_number": mask(row.get("id_number") or "") if row.get("id_number") else "",
+        "gender": row.get("gender") or "",
+    }
+    for extra in ("household_no", "address", "school_name", "grade", "relation", "residence", "row_no"):
+        if row.get(extra) not in (None, ""):
+            person[extra] = row[extra]
+    return person
+
+
+def process(batch_id: int) -> str:
+    """The worker's job for one uploaded batch. Never raises: the outcome is on the batch."""
+    batch = ImportBatch.objects.get(pk=batch_id)
+    if batch.status != BatchStatus.QUEUED:
+        return f"batch {batch_id} is {batch.status}"
+    _update(batch, status=BatchStatus.RUNNING, started_at=timezone.now())
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            if batch.kind == SourceKind.LEDGER:
+                _process_ledger(batch)
+            else:
+                import_rows(batch)
+                _update(batch, phase=Phase.MATCH)
+                matched, found = reconcile(batch)
+                _update(batch, rows_matched=matched)
+                _update(batch, summary=summarise(batch, found))
+            _update(batch, status=BatchStatus.READY, phase=Phase.DONE, finished_at=timezone.now())
+        except FileRejected as exc:
+            _update(batch, status=BatchStatus.REJECTED, error_message=str(exc)[:500], finished_at=timezone.now())
+        except Exception as exc:  # the outcome goes on the batch; the worker goes on
+            logger.exception("import batch %s failed: %s", batch_id, type(exc).__name__)
+            HukouRecord.objects.filter(batch=batch).delete()
+            StudentRecord.objects.filter(batch=batch).delete()
+            _update(
+                batch,
+                status=BatchStatus.FAILED,
+                error_message=translation.gettext(
+                    "The file could not be processed because of an internal error. It has been logged; "
+                    "nothing was changed. Please tell the system administrator."
+                ),
+                finished_at=timezone.now(),
+            )
+    return f"batch {batch_id}: {batch.status}"
+
+
+def _process_ledger(batch: ImportBatch) -> None:
+    from exchange.ledger import plan_ledger
+
+    _update(batch, phase=Phase.READ)
+    table = read(batch)
+    _update(batch, phase=Phase.VALIDATE)
+    plan = plan_ledger(table.frame, actor=batch.created_by, region_prefix=_significant(batch.region_code))
+    errors = plan.errors_frame()
+    rejected = store_errors(batch, errors)
+    _update(
+        batch,
+        rows_valid=table.rows_total - rejected,
+        rows_rejected=rejected,
+        summary=plan.summary(),
+    )

@@ -1,0 +1,79 @@
+"""Reads of the data-exchange area, each starting from the jurisdiction-scoped queryset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from exchange.models import Discrepancy, DiscrepancyStatus, ImportBatch, RowError
+from regions.models import Region
+
+
+def batches(user: Any) -> QuerySet[ImportBatch]:
+    return ImportBatch.objects.for_user(user).select_related("created_by", "applied_by")
+
+
+def row_errors(batch: ImportBatch) -> QuerySet[RowError]:
+    return RowError.objects.filter(batch=batch).order_by("row_no", "id")
+
+
+def discrepancies(
+    user: Any, *, kind: str = "", status: str = "", region: str = "", batch: int | None = None
+) -> QuerySet[Discrepancy]:
+    rows = Discrepancy.objects.for_user(user).select_related("child", "other_child", "resolved_by")
+    if kind:
+        rows = rows.filter(kind=kind)
+    if status:
+        rows = rows.filter(status=status)
+    if region:
+        rows = rows.filter(region_code__startswith=region)
+    if batch:
+        rows = rows.filter(batch_id=batch)
+    return rows
+
+
+def open_discrepancy_count(prefix: str) -> int:
+    """Open discrepancies under a region prefix: while any remain, 不重不漏 cannot be certified."""
+    return Discrepancy.objects.filter(region_code__startswith=prefix, status=DiscrepancyStatus.OPEN).count()
+
+
+def significant(code: str) -> str:
+    for size in (2, 4, 6, 9):
+        if code[size:].strip("0") == "":
+            return code[:size]
+    return code
+
+
+def completeness(user: Any, region: Region) -> list[dict[str, Any]]:
+    """不重不漏 state of each area directly under ``region`` (villages of a township, townships of
+    a district): open discrepancies by kind, and whether the area is clear."""
+    prefix = significant(region.code)
+    children = list(Region.objects.filter(parent=region).order_by("code"))
+    scoped = Discrepancy.objects.for_user(user).filter(region_code__startswith=prefix)
+    width = 12 if region.level == "township" else 9
+    counts: dict[str, dict[str, int]] = {}
+    for code, kind, number in (
+        scoped.filter(status=DiscrepancyStatus.OPEN)
+        .values_list("region_code", "kind")
+        .annotate(n=Count("id"))
+        .values_list("region_code", "kind", "n")
+    ):
+        area = code[:width]
+        counts.setdefault(area, {})
+        counts[area][kind] = counts[area].get(kind, 0) + number
+    resolved = dict(
+        scoped.filter(~Q(status=DiscrepancyStatus.OPEN))
+        .values_list("region_code")
+        .annotate(n=Count("id"))
+        .values_list("region_code", "n")
+    )
+    result = []
+    for area in children:
+        key = area.code[:width]
+        by_kind = counts.get(key, {})
+        done = sum(number for code, number in resolved.items() if code.startswith(key))
+        result.append(
+            {"region": area, "open": sum(by_kind.values()), "by_kind": by_kind, "resolved": done, "clear": not by_kind}
+        )
+    return result

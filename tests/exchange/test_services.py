@@ -1,0 +1,346 @@
+"""The exchange pipeline end to end: upload → worker → preview → apply → verify; bad files;
+atomic apply; the census guard; merging duplicates; school updates; the views."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from conftest import Cast, client_for
+from core.idnumber import check_character
+from exchange import pipeline, services
+from exchange.models import BatchStatus, Discrepancy, DiscrepancyStatus, ImportBatch, RowError
+from registry.models import Child
+from tests.factories import make_child
+from worklist.models import ItemKind, ItemStatus, WorkItem
+
+HUKOU_HEADER = "户号,姓名,公民身份号码,性别,出生日期,与户主关系,户籍地址,人员状态,变动日期,居住地"
+
+
+def make_id(birth: str, seq: str = "123", area: str = "350303") -> str:
+    first17 = area + birth + seq
+    return first17 + check_character(first17)
+
+
+# Household H1: the parents live in 晋江; their son 王小明 is not in the registry (omission).
+# Household H2: 陈红 is in the registry as 陈虹 (correction). Household H3: 林东 moved out (exit).
+FATHER = make_id("19850101", "111")
+MOTHER = make_id("19860202", "222")
+OMITTED = make_id("20160305", "131")
+CHEN = make_id("20150606", "142")
+LIN = make_id("20140707", "153")
+
+
+def hukou_csv(village: str = "350303104201", *, extra: str = "") -> str:
+    rows = [
+        HUKOU_HEADER,
+        f"H1,王大明,{FATHER},男,1985-01-01,02,{village},正常,,晋江市",
+        f"H1,李秀英,{MOTHER},女,1986/2/2,10,{village},正常,,福建省泉州市晋江市",
+        f"H1,王小明,{OMITTED},男,20160305,20,{village},正常,,",
+        f"H2,陈红,{CHEN},女,2015年6月6日,30,{village},正常,,",
+        f"H3,林东,{LIN},男,2014.7.7,20,{village},迁出,2026-10-01,",
+    ]
+    return "\n".join(rows) + "\n" + extra
+
+
+def registered(cast: Cast, **values: Any) -> Child:
+    child = make_child(cast.village_a, actor=cast.district_admin, **values)
+    Child.objects.filter(pk=child.pk).update(status="registered")
+    child.refresh_from_db()
+    return child
+
+
+def upload(cast: Cast, content: bytes, name: str = "户籍.csv", kind: str = "hukou", **kwargs: Any) -> ImportBatch:
+    batch = services.batch_create(
+        actor=kwargs.pop("actor", cast.supervisor_a),
+        kind=kind,
+        upload=SimpleUploadedFile(name, content),
+        region_code=kwargs.pop("region_code", cast.township_a.code),
+        period="2026Q4",
+        **kwargs,
+    )
+    pipeline.process(batch.pk)
+    batch.refresh_from_db()
+    return batch
+
+
+@pytest.fixture
+def children(cast: Cast) -> dict[str, Child]:
+    return {
+        "chen": registered(
+            cast, name="陈虹", id_number=CHEN, hukou_unregistered=False, gender="2", birth_date=date(2015, 6, 6)
+        ),
+        "lin": registered(
+            cast, name="林东", id_number=LIN, hukou_unregistered=False, gender="1", birth_date=date(2014, 7, 7)
+        ),
+        "ghost": registered(
+            cast,
+            name="赵无影",
+            id_number=make_id("20130808", "164"),
+            hukou_unregistered=False,
+            gender="1",
+            birth_date=date(2013, 8, 8),
+        ),
+    }
+
+
+def kinds(batch: ImportBatch) -> dict[str, int]:
+    return {k: v for k, v in batch.summary["kinds"].items() if v}
+
+
+def test_hukou_gbk_csv_end_to_end(cast: Cast, children: dict[str, Child]) -> None:
+    batch = upload(cast, hukou_csv().encode("gbk"))
+    assert batch.status == BatchStatus.READY, batch.error_message
+    assert batch.detected_encoding in {"gb18030", "gbk"}
+    assert (batch.rows_total, batch.rows_valid, batch.rows_rejected) == (5, 5, 0)
+    found = kinds(batch)
+    assert found["hukou_omission"] == 1
+    assert found["hukou_correction"] == 1
+    assert found["hukou_exit"] == 1
+    assert found["hukou_not_found"] == 1
+    # Nothing is changed before the user applies.
+    assert not Discrepancy.objects.exists()
+
+    services.batch_apply(actor=cast.supervisor_a, batch=batch)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.APPLIED
+    assert Discrepancy.objects.filter(status=DiscrepancyStatus.OPEN).count() >= 4
+    omission = Discrepancy.objects.get(kind="hukou_omission")
+    assert omission.region_code == cast.village_a.code
+    assert omission.details["person"]["name"] == "王小明"
+    assert "*" in omission.details["person"]["id_number"]
+    correction = Discrepancy.objects.get(kind="hukou_correction")
+    assert correction.child == children["chen"]
+    assert "name" in correction.details["fields"]
+    items = WorkItem.objects.filter(kind=ItemKind.VERIFY, status=ItemStatus.OPEN)
+    assert items.count() == Discrepancy.objects.count()
+    assert {item.owner_organisation for item in items} == {cast.committee_a}
+    assert WorkItem.objects.owned_by(cast.director_a).filter(kind=ItemKind.VERIFY).exists()
+
+
+def test_a_second_import_does_not_open_the_same_finding_twice(cast: Cast, children: dict[str, Child]) -> None:
+    first = upload(cast, hukou_csv().encode())
+    services.batch_apply(actor=cast.supervisor_a, batch=first)
+    opened = Discrepancy.objects.count()
+    second = upload(cast, hukou_csv().encode())
+    services.batch_apply(actor=cast.supervisor_a, batch=second)
+    second.refresh_from_db()
+    assert Discrepancy.objects.count() == opened
+    assert second.applied_changes["already_open"] == opened
+
+
+def test_bad_rows_are_reported_and_the_rest_go_on(cast: Cast, children: dict[str, Child]) -> None:
+    bad_id = OMITTED[:-1] + ("0" if OMITTED[-1] != "0" else "1")
+    extra = (
+        f"H4,坏号码,{bad_id},男,2016-03-05,20,350303104201,正常,,\n"
+        "H5,=cmd|' /C calc'!A0,,男,2016-13-45,20,350303104201,正常,,\n"
+    )
+    batch = upload(cast, hukou_csv(extra=extra).encode())
+    assert batch.status == BatchStatus.READY
+    assert batch.rows_valid == 5 and batch.rows_rejected == 2
+    rows = set(RowError.objects.filter(batch=batch).values_list("row_no", flat=True))
+    assert rows == {7, 8}
+    # The report downloads as .xlsx, with formulas neutralised and IDs masked.
+    response = client_for(cast.supervisor_a).get(reverse("batch_errors", args=[batch.pk]))
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    values = [str(v) for row in book.active.iter_rows(values_only=True) for v in row if v is not None]
+    assert not any(v.startswith("=") for v in values)
+    assert bad_id not in " ".join(values)
+
+
+@pytest.mark.parametrize(
+    ("content", "name"),
+    [
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "户籍.xlsx"),
+        (b"PK\x03\x04broken", "户籍.xlsx"),
+        (b"", "empty.csv"),
+        (HUKOU_HEADER.encode("utf-8") + b"\n", "header-only.csv"),
+        ("姓名,性别\n张三,男\n".encode(), "missing-columns.csv"),
+    ],
+)
+def test_bad_files_are_rejected_with_a_reason(cast: Cast, content: bytes, name: str) -> None:
+    if not content:
+        with pytest.raises(ValidationError):
+            upload(cast, content, name=name)
+        return
+    batch = upload(cast, content, name=name)
+    assert batch.status == BatchStatus.REJECTED
+    assert batch.error_message
+    assert not batch.hukou_records.exists()
+
+
+def test_upload_limits_and_types(cast: Cast) -> None:
+    with pytest.raises(ValidationError):
+        upload(cast, b"hello", name="notes.docx")
+    with override_settings(EXCHANGE_MAX_BYTES=10), pytest.raises(ValidationError):
+        upload(cast, hukou_csv().encode(), name="big.csv")
+    with pytest.raises(PermissionDenied):
+        upload(cast, hukou_csv().encode(), actor=cast.director_a)
+    with pytest.raises(PermissionDenied):
+        upload(cast, hukou_csv().encode(), actor=cast.supervisor_b)
+
+
+def test_rows_of_another_township_are_rejected(cast: Cast) -> None:
+    batch = upload(cast, hukou_csv(village=cast.village_b.code).encode())
+    assert batch.rows_valid == 0
+    assert batch.rows_rejected == 5
+
+
+def test_apply_is_atomic(cast: Cast, children: dict[str, Child], monkeypatch: pytest.MonkeyPatch) -> None:
+    batch = upload(cast, hukou_csv().encode())
+
+    def explode(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "_open_items", explode)
+    services.batch_request_apply(actor=cast.supervisor_a, batch=batch)
+    services.batch_apply_job(batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.READY
+    assert batch.error_message
+    assert not Discrepancy.objects.exists()
+    assert not WorkItem.objects.filter(kind=ItemKind.VERIFY).exists()
+
+
+def test_verifying_a_discrepancy_closes_its_item(cast: Cast, children: dict[str, Child]) -> None:
+    batch = upload(cast, hukou_csv().encode())
+    services.batch_apply(actor=cast.supervisor_a, batch=batch)
+    omission = Discrepancy.objects.get(kind="hukou_omission")
+    with pytest.raises(ValidationError):
+        services.discrepancy_resolve(actor=cast.director_a, discrepancy=omission, outcome="dismissed", note="")
+    with pytest.raises(PermissionDenied):
+        services.discrepancy_resolve(actor=cast.director_b, discrepancy=omission, outcome="confirmed")
+    services.discrepancy_resolve(actor=cast.director_a, discrepancy=omission, outcome="corrected", note="已登记")
+    omission.refresh_from_db()
+    assert omission.status == DiscrepancyStatus.CORRECTED and omission.resolved_by == cast.director_a
+    item = WorkItem.objects.get(target_id=str(omission.pk), kind=ItemKind.VERIFY)
+    assert item.status == ItemStatus.DONE
+
+
+def test_census_cannot_be_certified_while_discrepancies_are_open(cast: Cast, children: dict[str, Child]) -> None:
+    from django.utils import timezone
+
+    from census import services as census
+    from census.models import VillageReturn
+
+    batch = upload(cast, hukou_csv().encode())
+    services.batch_apply(actor=cast.supervisor_a, batch=batch)
+    today = timezone.localdate()
+    campaign = census.campaign_open(
+        actor=cast.district_admin, name="四季度摸底", district=cast.county, starts_on=today, ends_on=today
+    )
+    village_return = VillageReturn.objects.get(campaign=campaign, region_code=cast.village_a.code)
+    census.village_return_save(
+        actor=cast.director_a,
+        village_return=village_return,
+        households_visited=10,
+        children_found=3,
+        left_behind_found=1,
+    )
+    with pytest.raises(ValidationError) as caught:
+        census.village_return_certify(actor=cast.director_a, village_return=village_return)
+    assert "discrepanc" in str(caught.value).lower()
+    for discrepancy in Discrepancy.objects.filter(region_code=cast.village_a.code):
+        services.discrepancy_resolve(actor=cast.director_a, discrepancy=discrepancy, outcome="confirmed")
+    census.village_return_certify(actor=cast.director_a, village_return=village_return)
+
+
+def test_duplicates_are_found_and_merged_keeping_both_histories(cast: Cast) -> None:
+    first = registered(cast, name="黄志强", birth_date=date(2015, 1, 9))
+    second = registered(cast, name="黄志强", birth_date=date(2015, 1, 9))
+    batch = upload(cast, hukou_csv().encode())
+    assert kinds(batch).get("duplicate") == 1
+    services.batch_apply(actor=cast.supervisor_a, batch=batch)
+    duplicate = Discrepancy.objects.get(kind="duplicate")
+    assert {duplicate.child_id, duplicate.other_child_id} == {first.pk, second.pk}
+    services.duplicate_merge(actor=cast.supervisor_a, discrepancy=duplicate, keep=first)
+    second.refresh_from_db()
+    duplicate.refresh_from_db()
+    assert second.status == "exited" and str(first.pk) in second.exit_note
+    assert duplicate.status == DiscrepancyStatus.CORRECTED
+    from core.models import AuditEvent
+
+    assert AuditEvent.objects.filter(object_id=str(first.pk), action="exchange.merge").exists()
+    assert AuditEvent.objects.filter(object_id=str(second.pk), action="exchange.merge").exists()
+
+
+SCHOOL_HEADER = "全国学籍号,姓名,身份证件号,性别,出生日期,学校名称,年级,是否住校,学籍状态,是否留守儿童,户口所在地"
+
+
+def test_school_extract_updates_and_dropouts(cast: Cast, children: dict[str, Child]) -> None:
+    rows = [
+        SCHOOL_HEADER,
+        f"G1,陈虹,{CHEN},女,2015-06-06,江口中学,七年级,是,在读,否,350303104201",
+        f"G2,林东,{LIN},男,2014-07-07,江口中学,八年级,否,辍学,否,350303104201",
+        f"G3,王小明,{OMITTED},男,2016-03-05,江口中心小学,四年级,否,在读,是,350303104201",
+    ]
+    batch = upload(cast, ("\n".join(rows) + "\n").encode("utf-8-sig"), name="学籍.csv", kind="school")
+    assert batch.status == BatchStatus.READY, batch.error_message
+    found = kinds(batch)
+    assert found.get("school_update", 0) >= 1
+    assert found.get("school_dropout") == 1
+    assert found.get("school_omission") == 1
+    services.batch_apply(actor=cast.supervisor_a, batch=batch)
+    chen = Child.objects.get(pk=children["chen"].pk)
+    assert (chen.school_name, chen.grade, chen.is_boarding) == ("江口中学", "七年级", True)
+    assert Discrepancy.objects.filter(kind="school_dropout", child=children["lin"]).exists()
+
+
+def test_upload_page_and_progress_views(cast: Cast, children: dict[str, Child]) -> None:
+    client = client_for(cast.supervisor_a)
+    assert client.get(reverse("batch_upload")).status_code == 200
+    response = client.post(
+        reverse("batch_upload"),
+        {
+            "kind": "hukou",
+            "region": cast.township_a.code,
+            "period": "2026Q4",
+            "encoding": "auto",
+            "file": SimpleUploadedFile("户籍.csv", hukou_csv().encode("gbk")),
+        },
+    )
+    assert response.status_code == 302
+    batch = ImportBatch.objects.get()
+    pipeline.process(batch.pk)
+    page = client.get(reverse("batch_detail", args=[batch.pk]))
+    assert page.status_code == 200 and 'data-testid="preview"' in page.content.decode()
+    partial = client.get(reverse("batch_detail", args=[batch.pk]), HTTP_HX_REQUEST="true")
+    assert "<html" not in partial.content.decode()
+    template = client.get(reverse("exchange_template", args=["hukou"]))
+    assert template.status_code == 200 and template.content[:2] == b"PK"
+
+
+def test_wrong_file_in_the_form_is_an_error_at_the_field(cast: Cast) -> None:
+    client = client_for(cast.supervisor_a)
+    response = client.post(
+        reverse("batch_upload"),
+        {
+            "kind": "hukou",
+            "region": cast.township_a.code,
+            "encoding": "auto",
+            "file": SimpleUploadedFile("photo.png", b"\x89PNG"),
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"]
+    assert not ImportBatch.objects.exists()
+
+
+def test_monthly_exchange_files_neutralise_formulas(cast: Cast) -> None:
+    child = registered(cast, id_number=CHEN, hukou_unregistered=False, birth_date=date(2015, 6, 6))
+    Child.objects.filter(pk=child.pk).update(name="=HYPERLINK(1)")
+    for target in ("civil", "police", "education"):
+        response = client_for(cast.district_admin).get(reverse("monthly_export", args=[target]))
+        assert response.status_code == 200
+        book = load_workbook(io.BytesIO(response.content))
+        values = [str(v) for row in book.active.iter_rows(values_only=True) for v in row if v is not None]
+        assert "'=HYPERLINK(1)" in values, target
