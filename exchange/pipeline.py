@@ -122,10 +122,19 @@ def import_rows(batch: ImportBatch) -> Import:
     )
     rejected = store_errors(batch, checked.errors)
     _update(batch, phase=Phase.STAGE, rows_rejected=rejected)
+    valid = checked.valid
+    if "region_code" in valid.columns:
+        # A student row without 户口所在地 belongs to the area the batch covers.
+        valid = valid.with_columns(
+            pl.when(pl.col("region_code").fill_null("") == "")
+            .then(pl.lit(batch.region_code))
+            .otherwise(pl.col("region_code"))
+            .alias("region_code")
+        )
     with transaction.atomic():
         HukouRecord.objects.filter(batch=batch).delete()
         StudentRecord.objects.filter(batch=batch).delete()
-        staged = stage(batch, checked.valid)
+        staged = stage(batch, valid)
     _update(batch, rows_valid=staged)
     return Import(table.rows_total, staged, rejected, time.perf_counter() - started)
 
