@@ -365,7 +365,7 @@ def _apply_findings(actor: Any, batch: ImportBatch, found: pl.DataFrame) -> dict
     created = Discrepancy.objects.bulk_create(rows, batch_size=2000)
     if connection_lacks_returning(created):
         created = list(Discrepancy.objects.filter(batch=batch, key__in=[row.key for row in rows]))
-    _open_items(created, due)
+    _open_items(created, due, fallback=batch.created_by)
     return {"opened": len(created), "updated": updated, "already_open": already}
 
 
@@ -373,9 +373,10 @@ def connection_lacks_returning(created: list[Discrepancy]) -> bool:
     return bool(created) and created[0].pk is None
 
 
-def _open_items(discrepancies: list[Discrepancy], due: Any) -> None:
-    """One verification item per discrepancy, for the village's child director (township's when no
-    village committee exists). Bulk-created; the batch's audit event records the count."""
+def _open_items(discrepancies: list[Discrepancy], due: Any, *, fallback: Any) -> None:
+    """One verification item per discrepancy, for the village's child director (the township
+    supervisor's when the village has no committee; the uploader's when the row names no village).
+    Bulk-created; the batch's audit event records the count."""
     codes = {d.region_code for d in discrepancies}
     committees = _committees(codes)
     townships = _township_governments(codes)
@@ -387,7 +388,8 @@ def _open_items(discrepancies: list[Discrepancy], due: Any) -> None:
             owner = townships.get(discrepancy.region_code[:9] + "000")
             role = Role.TOWNSHIP_SUPERVISOR
         if owner is None:
-            continue
+            owner = fallback.organisation
+            role = fallback.role
         items.append(
             WorkItem(
                 kind=ItemKind.VERIFY,

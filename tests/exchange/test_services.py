@@ -248,7 +248,7 @@ def test_census_cannot_be_certified_while_discrepancies_are_open(cast: Cast, chi
     )
     with pytest.raises(ValidationError) as caught:
         census.village_return_certify(actor=cast.director_a, village_return=village_return)
-    assert "discrepanc" in str(caught.value).lower()
+    assert "差异" in str(caught.value)
     for discrepancy in Discrepancy.objects.filter(region_code=cast.village_a.code):
         services.discrepancy_resolve(actor=cast.director_a, discrepancy=discrepancy, outcome="confirmed")
     census.village_return_certify(actor=cast.director_a, village_return=village_return)
