@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -47,7 +47,9 @@ class UploadForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [(r.code, r.full_name or r.name) for r in jurisdiction_regions(user)]
+        cast(forms.ChoiceField, self.fields["region"]).choices = [
+            (r.code, r.full_name or r.name) for r in jurisdiction_regions(user)
+        ]
 
 
 class DiscrepancyFilterForm(BootstrapFormMixin, forms.Form):
@@ -72,7 +74,7 @@ class DiscrepancyFilterForm(BootstrapFormMixin, forms.Form):
         if asked.isdigit() and len(asked) <= 12 and asked not in {code for code, _label in choices}:
             named = Region.objects.filter(code=asked.ljust(12, "0")).first()
             choices.append((asked, named.name if named else asked))
-        self.fields["region"].choices = choices
+        cast(forms.ChoiceField, self.fields["region"]).choices = choices
 
 
 class ResolveForm(BootstrapFormMixin, forms.Form):

@@ -69,8 +69,12 @@ _DATE_FIELDS = {"birth_date", "change_date"}
 _BOOL_FIELDS = {"is_boarding", "flagged_left_behind"}
 
 
-def registry_frame(prefix: str, *, include_exited: bool = False) -> pl.DataFrame:
-    """Children whose household village lies under ``prefix``, with their parents' names and IDs."""
+def registry_frame(prefix: str, *, include_exited: bool = True) -> pl.DataFrame:
+    """Children whose household village lies under ``prefix``, with their parents' names and IDs.
+
+    Exited files are included: an exited child still accounts for its 户籍 row, so that it does
+    not come back as an omission (matching reports "not found" for registered files only).
+    """
     children = Child.objects.filter(region_code__startswith=prefix)
     if not include_exited:
         children = children.exclude(status=ChildStatus.EXITED)

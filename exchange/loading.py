@@ -67,7 +67,7 @@ def stage(batch: ImportBatch, valid: pl.DataFrame) -> int:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             sql = f"COPY {table} ({column_list}) FROM STDIN WITH (FORMAT csv)"
-            with cursor.copy(sql) as copy:  # type: ignore[attr-defined]
+            with cursor.copy(sql) as copy:
                 for offset in range(0, frame.height, CHUNK_ROWS):
                     chunk = frame.slice(offset, CHUNK_ROWS)
                     copy.write(chunk.write_csv(include_header=False, quote_style="non_numeric", null_value=""))

@@ -138,7 +138,12 @@ class HukouRecord(models.Model):
 
     scope_path: ClassVar[str] = "region_code"
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="hukou_records")
+    # Staged rows are loaded by COPY and always read per batch: the composite indexes below start
+    # with the batch, so neither a separate batch index nor a database-enforced foreign key
+    # (checked row by row during COPY) is kept; the pipeline deletes a batch's rows itself.
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="hukou_records", db_index=False, db_constraint=False
+    )
     row_no = models.PositiveIntegerField(_("row"))
     household_no = models.CharField(_("household number"), max_length=30, blank=True)
     name = models.CharField(_("full name"), max_length=50)
@@ -186,7 +191,9 @@ class StudentRecord(models.Model):
 
     scope_path: ClassVar[str] = "region_code"
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="student_records")
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="student_records", db_index=False, db_constraint=False
+    )
     row_no = models.PositiveIntegerField(_("row"))
     student_no = models.CharField(_("national student number"), max_length=30, blank=True)
     name = models.CharField(_("full name"), max_length=50)
@@ -205,7 +212,7 @@ class StudentRecord(models.Model):
     guardian_name = models.CharField(_("guardian"), max_length=50, blank=True)
     guardian_phone = models.CharField(_("guardian's phone"), max_length=20, blank=True)
     # The household-registration village when the file gives one, else the batch's jurisdiction.
-    region_code = models.CharField(_("village code"), max_length=12, db_index=True)
+    region_code = models.CharField(_("village code"), max_length=12)
 
     objects = ScopedQuerySet.as_manager()
 

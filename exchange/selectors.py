@@ -69,11 +69,37 @@ def completeness(user: Any, region: Region) -> list[dict[str, Any]]:
         .values_list("region_code", "n")
     )
     result = []
-    for area in children:
-        key = area.code[:width]
+    for place in children:
+        key = place.code[:width]
         by_kind = counts.get(key, {})
         done = sum(number for code, number in resolved.items() if code.startswith(key))
         result.append(
-            {"region": area, "open": sum(by_kind.values()), "by_kind": by_kind, "resolved": done, "clear": not by_kind}
+            {"region": place, "open": sum(by_kind.values()), "by_kind": by_kind, "resolved": done, "clear": not by_kind}
         )
     return result
+
+
+def place_names(codes: set[str]) -> dict[str, str]:
+    """Village (or township) names with their township, for showing codes to people."""
+    names: dict[str, str] = {}
+    for region in Region.objects.filter(code__in=codes).select_related("parent"):
+        parent = region.parent.name if region.parent and region.level == "village" else ""
+        names[region.code] = f"{parent}{region.name}"
+    return names
+
+
+def reason_labels(codes: list[str]) -> list[str]:
+    from exchange.matching_labels import REASON_LABELS
+
+    return [str(REASON_LABELS.get(code, code)) for code in codes]
+
+
+def field_rows(fields: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """(label, registry value, source value) for each field that differs."""
+    from exchange.matching_labels import FIELD_LABELS
+
+    rows = []
+    for field, pair in fields.items():
+        if isinstance(pair, list) and len(pair) == 2:
+            rows.append((str(FIELD_LABELS.get(field, field)), pair[0], pair[1]))
+    return rows

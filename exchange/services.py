@@ -24,7 +24,7 @@ from accounts.models import Organisation
 from accounts.permissions import Perm, has_perm
 from accounts.roles import OrgKind, Role
 from core import audit
-from exchange import pipeline
+from exchange import frames, pipeline
 from exchange.models import (
     BatchStatus,
     Discrepancy,
@@ -325,9 +325,7 @@ def _apply_findings(actor: Any, batch: ImportBatch, found: pl.DataFrame) -> dict
             region_code__startswith=pipeline._significant(batch.region_code), status=DiscrepancyStatus.OPEN
         ).values_list("key", flat=True)
     )
-    source = (
-        pipeline.frames.hukou_frame(batch) if batch.kind == SourceKind.HUKOU else pipeline.frames.student_frame(batch)
-    )
+    source = frames.hukou_frame(batch) if batch.kind == SourceKind.HUKOU else frames.student_frame(batch)
     people = {row["record_id"]: row for row in source.iter_rows(named=True)} if source.height else {}
     due = timezone.localdate() + timedelta(days=settings.EXCHANGE_VERIFY_DAYS)
     rows: list[Discrepancy] = []
@@ -464,7 +462,9 @@ def duplicate_merge(*, actor: Any, discrepancy: Discrepancy, keep: Child) -> Chi
     pair = {discrepancy.child_id, discrepancy.other_child_id}
     if keep.pk not in pair or None in pair:
         raise ValidationError(_("Choose one of the two files to keep."))
-    other_id = next(pk for pk in pair if pk != keep.pk)
+    other_id = next((pk for pk in pair if pk is not None and pk != keep.pk), None)
+    if other_id is None:
+        raise ValidationError(_("Choose one of the two files to keep."))
     other = Child.objects.select_for_update().get(pk=other_id)
     for child in (keep, other):
         _check_region(actor, child.region_code)

@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,7 +20,7 @@ from core.pagination import paginate
 from core.scoping import get_for_user_or_404
 from exchange import exports, selectors, services
 from exchange.forms import DiscrepancyFilterForm, ResolveForm, UploadForm
-from exchange.models import BatchStatus, DiscrepancyKind, DiscrepancyStatus, ImportBatch, SourceKind
+from exchange.models import BatchStatus, Discrepancy, DiscrepancyKind, DiscrepancyStatus, ImportBatch, SourceKind
 from exchange.template_files import template_xlsx
 from regions.models import Level, Region
 from registry.models import Child
@@ -173,7 +174,7 @@ def batch_undo(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Discrepancies ---------------------------------------------------------------------------
 
 
-def _filtered(request: HttpRequest) -> tuple[DiscrepancyFilterForm, object]:
+def _filtered(request: HttpRequest) -> tuple[DiscrepancyFilterForm, QuerySet[Discrepancy]]:
     user = _user(request)
     data = request.GET.copy()
     if "status" not in data:
@@ -192,7 +193,10 @@ def _filtered(request: HttpRequest) -> tuple[DiscrepancyFilterForm, object]:
 @require(Perm.VERIFY_DISCREPANCIES)
 def discrepancy_list(request: HttpRequest) -> HttpResponse:
     form, rows = _filtered(request)
-    page = paginate(request, rows)  # type: ignore[arg-type]
+    page = paginate(request, rows)
+    names = selectors.place_names({d.region_code for d in page})
+    for d in page:
+        d.place = names.get(d.region_code, d.region_code)
     template = "exchange/_discrepancy_rows.html" if request.htmx else "exchange/discrepancy_list.html"  # type: ignore[attr-defined]
     return render(request, template, {"form": form, "page": page})
 
@@ -212,7 +216,7 @@ def discrepancy_export(request: HttpRequest) -> HttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return _download(
         exports.discrepancies_xlsx(rows), f"discrepancies-{stamp}.xlsx", f"{_('Discrepancies')}-{stamp}.xlsx"
-    )  # type: ignore[arg-type]
+    )
 
 
 @require(Perm.VERIFY_DISCREPANCIES)
@@ -241,10 +245,12 @@ def discrepancy_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "exchange/discrepancy_detail.html",
         {
             "d": discrepancy,
+            "place": selectors.place_names({discrepancy.region_code}).get(discrepancy.region_code, ""),
+            "reason_labels": selectors.reason_labels((discrepancy.details or {}).get("reasons", [])),
             "form": form,
             "children": [c for c in children if c.pk in visible],
             "person": (discrepancy.details or {}).get("person", {}),
-            "fields": (discrepancy.details or {}).get("fields", {}),
+            "fields": selectors.field_rows((discrepancy.details or {}).get("fields", {})),
             "reasons": (discrepancy.details or {}).get("reasons", []),
             "can_merge": discrepancy.kind == DiscrepancyKind.DUPLICATE
             and discrepancy.status == DiscrepancyStatus.OPEN

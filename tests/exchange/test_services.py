@@ -152,7 +152,9 @@ def test_bad_rows_are_reported_and_the_rest_go_on(cast: Cast, children: dict[str
     response = client_for(cast.supervisor_a).get(reverse("batch_errors", args=[batch.pk]))
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content))
-    values = [str(v) for row in book.active.iter_rows(values_only=True) for v in row if v is not None]
+    sheet = book.active
+    assert sheet is not None
+    values = [str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
     assert not any(v.startswith("=") for v in values)
     assert bad_id not in " ".join(values)
 
@@ -342,5 +344,7 @@ def test_monthly_exchange_files_neutralise_formulas(cast: Cast) -> None:
         response = client_for(cast.district_admin).get(reverse("monthly_export", args=[target]))
         assert response.status_code == 200
         book = load_workbook(io.BytesIO(response.content))
-        values = [str(v) for row in book.active.iter_rows(values_only=True) for v in row if v is not None]
+        sheet = book.active
+        assert sheet is not None
+        values = [str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
         assert "'=HYPERLINK(1)" in values, target
