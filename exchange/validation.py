@@ -940,7 +940,10 @@ def _duplicates(builder: _Builder, present: list[str]) -> pl.DataFrame:
             _("This row repeats row %(row)s. Delete the repeated row."), row=pl.col("__same_row").cast(pl.String)
         ).alias("message"),
     )
-    same_id = marked.filter((pl.col("__same_row") == row) & (pl.col("__same_id") != row)).select(
+    # An ID number that is itself wrong (Excel's 3.50303E+17, a bad checksum) already has its own
+    # error; "same as row N" would only repeat it.
+    sound = pl.col("__id_problem").is_null() if "__id_problem" in marked.columns else pl.lit(True)
+    same_id = marked.filter((pl.col("__same_row") == row) & (pl.col("__same_id") != row) & sound).select(
         row,
         pl.lit("id_number").alias("column"),
         _masked("id_number", builder.columns),

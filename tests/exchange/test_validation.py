@@ -530,3 +530,12 @@ def test_unknown_kind(regions: RegionIndex) -> None:
     table = read_table(",".join(HUKOU).encode() + b"\n" + ",".join(person()).encode(), kind="hukou", filename="a")
     with pytest.raises(ValueError, match="kind"):
         run_validate("other", table, regions=regions, today=TODAY, batch_prefix="350303")
+
+
+def test_two_excel_mangled_ids_get_one_error_each(regions: RegionIndex) -> None:
+    result = check(
+        [person(户号="001", 公民身份号码="3.50303E+17"), person(户号="002", 姓名="李四", 公民身份号码="3.50303E+17")],
+        regions=regions,
+    )
+    found = errors(result)
+    assert [(row, column) for row, column, _ in found] == [(2, "id_number"), (3, "id_number")], found
