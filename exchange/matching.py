@@ -27,13 +27,24 @@ How matching works
 1. Identical, well-formed ID numbers pair first (``method="id"``); such a pair is still scored, so a file
    that carries a sibling's ID (other name, other birth date) is not taken for that sibling.
 2. The rest are blocked: same birth date and same pinyin, same birth date and the name with one character
-   masked, same birth date and village, same pinyin and village / birth year / month-day, and the ID
-   number with one segment masked (one wrong digit, two adjacent digits swapped). Oversized blocks of the
-   weaker keys are skipped so that very common names cannot blow up the candidate set.
+   masked, same birth date and village, same pinyin and village / year and month / year and day /
+   month and day. A key held by too many rows of one side is skipped (common names in a big village).
+   ID numbers one wrong digit or one adjacent swap apart: either error breaks the MOD 11-2 check, so for
+   each invalid number the (at most 35) valid numbers it could have been are computed and joined.
 3. Each candidate pair gets points from the signals in :data:`WEIGHTS` (ID, name, birth date, gender,
-   village, parents); a pair with the same name and birth date that is the only such candidate of both
-   sides gets a small bonus. Pairs at or above the threshold are assigned one-to-one, best score first
-   (rounds of mutual best choices). ``score`` is points / 10, capped at 1.
+   village, parents); a pair with the same name and birth date, in the same county, that is the only
+   such candidate of both sides gets a small bonus. Pairs at or above the threshold are assigned
+   one-to-one, best score first (rounds of mutual best choices). ``score`` is points / 10, capped at 1.
+
+Reason codes (``reasons``): the signals of the pair, from id_exact, id_one_digit, id_transposed,
+id_close, id_conflict, name_same, name_homophone, name_lookalike, name_one_char, name_diff, birth_same,
+birth_near, birth_diff, gender_same, gender_diff, village_same, household_parent, parent_same,
+parents_differ, unique_candidate; and per kind: hukou_exit starts with the person status (moved_out,
+deceased, cancelled), school_dropout with the student status (dropped_out, suspended); hukou_not_found
+has no_match (+ record_taken, with ``record_id`` the record another file got); hukou_omission under_age,
+parents_away, no_match; hukou_village_gap omission_candidates (``fields`` ``{"children": [0, n]}``);
+school_missing school_age, no_match; school_omission flagged_left_behind, no_match; a duplicate pair
+reached only through a third file adds same_group.
 
 Names are compared per character: pinyin is computed once per distinct character (a few thousand) and
 joined back; a homophone is a character with a reading in common (the surname readings of
@@ -191,10 +202,6 @@ _MASK = "\x1f"
 _BIG_BLOCK = 50  # max rows per side of a block for the strong keys
 _SMALL_BLOCK = 20  # ... and for the weak ones (same pinyin in a village, a month or a month-day)
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_MASKS = (
-    (0, 6), (6, 10), (10, 12), (12, 14), (14, 15), (15, 16), (16, 17), (17, 18),
-    (5, 7), (9, 11), (11, 13), (13, 15), (14, 16), (15, 17), (16, 18),
-)  # fmt: skip
 _ACTIVE_EXIT = "exited"
 _REGISTERED = "registered"
 _EXIT_STATUSES = ("moved_out", "deceased", "cancelled")
@@ -249,7 +256,7 @@ class _Names:
     """Every distinct name in play, with an id, its length, pinyin key and masked variants."""
 
     def __init__(self, columns: Iterable[pl.Series]) -> None:
-        names = pl.concat([s.alias("name") for s in columns]).drop_nulls().unique().sort().to_frame()
+        names = pl.concat([s.alias("name") for s in columns]).drop_nulls().unique().to_frame()
         names = names.with_row_index("nm").with_columns(pl.col("name").str.len_chars().alias("nlen"))
         chars = names["name"].str.split("").explode(empty_as_null=True).drop_nulls().unique().to_list()
         self.readings: dict[str, list[str]] = {}
@@ -365,12 +372,9 @@ def _prepare(frame: pl.DataFrame, names: _Names, *, parents: bool) -> pl.DataFra
     id_birth = pl.when(ok).then(idn.str.slice(6, 8).str.to_date("%Y%m%d", strict=False))
     id_gender = pl.when(ok).then(idn.str.slice(16, 1).cast(pl.Int32, strict=False) % 2)
     gender = (
-        pl.col("gender")
-        .fill_null("")
-        .replace({"男": "1", "女": "2", "M": "1", "F": "2"})
-        .cast(pl.Int8, strict=False)
-        .fill_null(pl.when(id_gender == 1).then(1).when(id_gender == 0).then(2))
+        pl.col("gender").fill_null("").replace({"男": "1", "女": "2", "M": "1", "F": "2"}).cast(pl.Int8, strict=False)
     )
+    gender = pl.when(gender.is_in([1, 2])).then(gender).when(id_gender == 1).then(1).when(id_gender == 0).then(2)
     out = frame.with_row_index("idx").with_columns(
         pl.col("birth_date").fill_null(id_birth).alias("_birth"),
         d17.alias("d17"),
@@ -465,10 +469,6 @@ def _candidates(a: pl.DataFrame, b: pl.DataFrame | None, names: _Names) -> pl.Da
 
     found.append(_id_near_pairs(ka, kb))
     return pl.concat(found).unique()
-
-
-def _id_digits(d17: str, chk: str) -> list[pl.Expr]:
-    return [_digit(pl.col(d17), k, 17) for k in range(17)] + [pl.col(chk)]
 
 
 def _id_near(a: tuple[str, str], b: tuple[str, str]) -> pl.Expr:
@@ -699,17 +699,12 @@ def _pairs(
     names: _Names,
     threshold: float,
     household: pl.DataFrame | None = None,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """One-to-one matches of prepared frames ``a`` (registry) and ``b`` (source), with their signals, and
-    ``taken``: for files left without a match, the best record above the threshold that went to another
-    file (``ai, bi``) — the file is then probably a duplicate of that other one."""
+) -> pl.DataFrame:
+    """One-to-one matches of prepared frames ``a`` (registry) and ``b`` (source), with their signals."""
     limit = threshold * 10
     prio = b.select(pl.col("idx").alias("bi"), "prio")
-    exact = a.select("idx", "idk").drop_nulls().join(b.select("idx", "idk").drop_nulls(), on="idk", suffix="_b")
-    exact = exact.select(pl.col("idx").alias("ai"), pl.col("idx_b").alias("bi"))
-    first = _score(exact, a, b, names, household=household).with_columns(pl.lit(False).alias("uq"))
-    first = first.filter(pl.col("points") >= limit).join(prio, on="bi")
-    chosen = _assign(first)
+    first = _score(_same_id(a, b), a, b, names, household=household).with_columns(pl.lit(False).alias("uq"))
+    chosen = _assign(first.filter(pl.col("points") >= limit).join(prio, on="bi"))
     rest_a = a.join(chosen.select(pl.col("ai").alias("idx")), on="idx", how="anti")
     rest_b = b.join(chosen.select(pl.col("bi").alias("idx")), on="idx", how="anti")
     scored = _score(_candidates(rest_a, rest_b, names), a, b, names, household=household)
@@ -719,20 +714,27 @@ def _pairs(
     scored = scored.join(unique, on=["ai", "bi"], how="left").with_columns(pl.col("uq").fill_null(False))
     scored = scored.with_columns(pl.col("points") + pl.col("uq").cast(pl.Float64) * WEIGHTS["unique_candidate"])
     scored = scored.filter(pl.col("points") >= limit).join(prio, on="bi")
-    matched = pl.concat([chosen, _assign(scored)])
-    taken = (
-        pl.concat([first.select("ai", "bi", "points"), scored.select("ai", "bi", "points")])
-        .join(matched.select("ai"), on="ai", how="anti")
-        .sort("points", "bi", descending=[True, False])
-        .unique("ai", keep="first")
-        .select("ai", "bi")
-    )
-    matched = matched.with_columns(
+    return pl.concat([chosen, _assign(scored)]).with_columns(
         _reasons().alias("reasons"),
         pl.when(pl.col("idc") == 1).then(pl.lit("id")).otherwise(pl.lit("fuzzy")).alias("method"),
         (pl.col("points") / 10).clip(0.0, 1.0).round(3).alias("score"),
     )
-    return matched, taken
+
+
+def _same_id(a: pl.DataFrame, b: pl.DataFrame) -> pl.DataFrame:
+    pairs = a.select("idx", "idk").drop_nulls().join(b.select("idx", "idk").drop_nulls(), on="idk", suffix="_b")
+    return pairs.select(pl.col("idx").alias("ai"), pl.col("idx_b").alias("bi"))
+
+
+def _taken(
+    lost: pl.DataFrame, b: pl.DataFrame, names: _Names, threshold: float, household: pl.DataFrame | None
+) -> pl.DataFrame:
+    """``idx, taken``: for files left without a match, the record they would match that another file got
+    (the file is then probably a duplicate of that other one)."""
+    pairs = pl.concat([_same_id(lost, b), _candidates(lost, b, names)]).unique()
+    scored = _score(pairs, lost, b, names, household=household).filter(pl.col("points") >= threshold * 10)
+    best = scored.sort("points", "bi", descending=[True, False]).unique("ai", keep="first")
+    return best.select(pl.col("ai").alias("idx"), taken=b["record_id"].gather(best["bi"]))
 
 
 # --- Households (户籍) ----------------------------------------------------------------------------
@@ -836,7 +838,7 @@ def match(
     """
     kind = _source_kind(source)
     a, b, names, household = _setup(registry, source, kind, today or date.today(), county_prefix or "-")
-    pairs, _ = _pairs(a, b, names, threshold, household)
+    pairs = _pairs(a, b, names, threshold, household)
     pairs = pairs.with_columns(child_id=a["child_id"].gather(pairs["ai"]), record_id=b["record_id"].gather(pairs["bi"]))
     return pairs.select(MATCH_SCHEMA.names()).sort("child_id").cast(MATCH_SCHEMA)
 
@@ -896,8 +898,11 @@ def reconcile_hukou(
     county_prefix: str,
     age_limit: int = 16,
     threshold: float = THRESHOLD,
+    stats: dict[str, int] | None = None,
 ) -> pl.DataFrame:
     """Discrepancies between the registry and a 户籍 extract (:data:`DISCREPANCY_SCHEMA`).
+
+    ``stats``, when given, receives ``matched``: how many extract rows matched a file.
 
     hukou_exit / hukou_correction for matched files that are not exited; hukou_not_found for registered
     children of the villages the extract covers that did not match; hukou_omission for unmatched people
@@ -905,7 +910,9 @@ def reconcile_hukou(
     the county (``county_prefix``); hukou_village_gap for villages with omissions and no registered child.
     """
     a, b, names, household = _setup(registry, hukou, "hukou", today, county_prefix)
-    pairs, taken = _pairs(a, b, names, threshold, household)
+    pairs = _pairs(a, b, names, threshold, household)
+    if stats is not None:
+        stats["matched"] = pairs.height
     out: list[pl.DataFrame] = []
     villages = b["region_code"].drop_nulls().unique()
     m = _joined(a, b, pairs)
@@ -925,7 +932,7 @@ def reconcile_hukou(
     staying = m.filter(~pl.col("person_status").fill_null("normal").is_in(_EXIT_STATUSES))
     compare = {
         "name": (pl.col("name"), pl.col("name_s"), pl.col("nm") != pl.col("nm_s")),
-        "gender": (pl.col("gender"), pl.col("gender_s"), pl.col("g") != pl.col("g_s")),
+        "gender": (pl.col("gender"), pl.col("g_s").cast(pl.Utf8), pl.col("g") != pl.col("g_s")),
         "birth_date": (pl.col("birth_date"), pl.col("_birth_s"), pl.col("bd") != pl.col("bd_s")),
         "region_code": (pl.col("region_code"), pl.col("region_code_s"), pl.col("v") != pl.col("v_s")),
         "id_number": (
@@ -958,9 +965,10 @@ def reconcile_hukou(
     lost = a.filter((pl.col("status") == _REGISTERED) & pl.col("region_code").is_in(villages.implode())).join(
         pairs.select(pl.col("ai").alias("idx")), on="idx", how="anti"
     )
-    lost = lost.join(taken.select(pl.col("ai").alias("idx"), "bi"), on="idx", how="left").join(
-        b.select(pl.col("idx").alias("bi"), pl.col("record_id").alias("taken")), on="bi", how="left"
-    )
+    # _score gathers by position: give the lost files positions of their own.
+    lost = lost.with_row_index("_pos")
+    taken = _taken(lost.with_columns(pl.col("_pos").alias("idx")), b, names, threshold, household)
+    lost = lost.join(taken.rename({"idx": "_pos"}), on="_pos", how="left")
     out.append(
         _findings(
             lost,
@@ -1033,6 +1041,7 @@ def reconcile_school(
     age_limit: int = 16,
     covered_prefixes: Sequence[str] | None = None,
     threshold: float = THRESHOLD,
+    stats: dict[str, int] | None = None,
 ) -> pl.DataFrame:
     """Discrepancies between the registry and a 学籍 extract (:data:`DISCREPANCY_SCHEMA`).
 
@@ -1043,7 +1052,9 @@ def reconcile_school(
     left-behind, under ``age_limit``, not matched to any file.
     """
     a, b, names, _ = _setup(registry, students, "school", today, "-")
-    pairs, _ = _pairs(a, b, names, threshold)
+    pairs = _pairs(a, b, names, threshold)
+    if stats is not None:
+        stats["matched"] = pairs.height
     out: list[pl.DataFrame] = []
     m = _joined(a, b, pairs)
     m = m.filter(pl.col("status").fill_null("") != _ACTIVE_EXIT)

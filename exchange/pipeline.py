@@ -152,15 +152,28 @@ def reconcile(batch: ImportBatch) -> tuple[int, pl.DataFrame]:
     today = timezone.localdate()
     limit = settings.LEFT_BEHIND_AGE_LIMIT
     registry = frames.registry_frame(_significant(batch.region_code))
+    stats: dict[str, int] = {"matched": 0}
     if batch.kind == SourceKind.HUKOU:
-        source = frames.hukou_frame(batch)
         found = matching.reconcile_hukou(
-            registry, source, today=today, county_prefix=county_prefix(batch.region_code), age_limit=limit
+            registry,
+            frames.hukou_frame(batch),
+            today=today,
+            county_prefix=county_prefix(batch.region_code),
+            age_limit=limit,
+            stats=stats,
         )
     else:
-        source = frames.student_frame(batch)
-        found = matching.reconcile_school(registry, source, today=today, age_limit=limit)
-    matched = matching.match(registry, source).height if registry.height and source.height else 0
+        # The uploader says which area the extract covers: every school-age child registered there
+        # and missing from it is a finding.
+        found = matching.reconcile_school(
+            registry,
+            frames.student_frame(batch),
+            today=today,
+            age_limit=limit,
+            covered_prefixes=[_significant(batch.region_code)],
+            stats=stats,
+        )
+    matched = stats["matched"]
     duplicates = matching.registry_duplicates(registry)
     return int(matched), pl.concat([found, duplicates], how="diagonal_relaxed")
 

@@ -24,6 +24,7 @@ from accounts.models import Organisation
 from accounts.permissions import Perm, has_perm
 from accounts.roles import OrgKind, Role
 from core import audit
+from core.idnumber import mask
 from exchange import frames, pipeline
 from exchange.models import (
     BatchStatus,
@@ -337,8 +338,11 @@ def _apply_findings(actor: Any, batch: ImportBatch, found: pl.DataFrame) -> dict
             continue
         existing.add(key)
         record = people.get(row.get("record_id"))
+        fields = json.loads(row.get("fields") or "{}")
+        if "id_number" in fields:  # the full numbers stay in the file and the staged row
+            fields["id_number"] = [mask(value) if value else "" for value in fields["id_number"]]
         details: dict[str, Any] = {
-            "fields": json.loads(row.get("fields") or "{}"),
+            "fields": fields,
             "score": row.get("score"),
             "reasons": list(row.get("reasons") or []),
         }
