@@ -8,6 +8,12 @@ from django.http import HttpRequest, HttpResponse
 
 from core.request_context import reset_client_ip, set_client_ip
 
+# Session keys under this prefix hold values derived from the database and kept for a short time
+# (the to-do count in the navigation). A request that may change data drops them, so that users
+# see the effect of their own changes at once.
+SESSION_CACHE_PREFIX = "cache:"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+
 
 def client_ip(request: HttpRequest) -> str | None:
     """The client's address; X-Forwarded-For is trusted only behind a configured proxy."""
@@ -27,8 +33,19 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in SAFE_METHODS:
+            forget_session_caches(request)
         token = set_client_ip(client_ip(request))
         try:
             return self.get_response(request)
         finally:
             reset_client_ip(token)
+
+
+def forget_session_caches(request: HttpRequest) -> None:
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    # SessionBase has keys() but no __iter__.
+    for key in [key for key in session.keys() if key.startswith(SESSION_CACHE_PREFIX)]:  # noqa: SIM118
+        del session[key]

@@ -177,6 +177,13 @@ class HukouRecord(models.Model):
     def __str__(self) -> str:
         return f"#{self.batch_id}:{self.row_no}"
 
+    @property
+    def relation_label(self) -> str:
+        """The GB/T 4761 name of the relation to the head of household."""
+        from registry.codes import Relationship
+
+        return str(dict(Relationship.choices).get(self.relation, self.relation))
+
 
 class StudentStatus(models.TextChoices):
     ENROLLED = "enrolled", _("Enrolled")

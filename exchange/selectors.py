@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from exchange.models import Discrepancy, DiscrepancyStatus, ImportBatch, RowError
+from exchange.models import Discrepancy, DiscrepancyStatus, HukouRecord, ImportBatch, RowError
 from regions.models import Region
 
 
@@ -103,3 +103,12 @@ def field_rows(fields: dict[str, Any]) -> list[tuple[str, Any, Any]]:
         if isinstance(pair, list) and len(pair) == 2:
             rows.append((str(FIELD_LABELS.get(field, field)), pair[0], pair[1]))
     return rows
+
+
+def household_of(discrepancy: Discrepancy) -> list[HukouRecord]:
+    """The other members of the 户籍 household of the person a discrepancy is about (who lives where)."""
+    record = discrepancy.hukou_record
+    if record is None or not record.household_no:
+        return []
+    members = HukouRecord.objects.filter(batch_id=record.batch_id, household_no=record.household_no)
+    return list(members.exclude(pk=record.pk).order_by("relation", "row_no")[:20])

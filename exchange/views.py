@@ -238,6 +238,7 @@ def discrepancy_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The discrepancy is resolved and the to-do item closed."))
             return redirect("discrepancy_detail", pk=discrepancy.pk)
+    household = selectors.household_of(discrepancy)
     children = [c for c in (discrepancy.child, discrepancy.other_child) if c is not None]
     visible = set(Child.objects.for_user(user).filter(pk__in=[c.pk for c in children]).values_list("pk", flat=True))
     return render(
@@ -250,6 +251,7 @@ def discrepancy_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "children": [c for c in children if c.pk in visible],
             "person": (discrepancy.details or {}).get("person", {}),
+            "household": household,
             "fields": selectors.field_rows((discrepancy.details or {}).get("fields", {})),
             "reasons": (discrepancy.details or {}).get("reasons", []),
             "can_merge": discrepancy.kind == DiscrepancyKind.DUPLICATE

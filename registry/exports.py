@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import io
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+import xlsxwriter  # type: ignore[import-untyped]
 from django.db import models
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from core.exports import date_text, xlsx_bytes
+from core.exports import FORMULA_STARTS, date_text, safe_cell
 from core.idnumber import mask, mask_phone
 from registry.eligibility import FLAG_LABELS, KIND_LABELS
 from registry.models import Child, EntrustedGuardian, FamilyMember
@@ -82,7 +84,7 @@ def _parent_cells(member: tuple[Any, ...] | None, full: bool, statuses: dict[Any
     ]
 
 
-def _labels(model: type[models.Model], *fields: str) -> dict[str, dict[Any, str]]:
+def choice_labels(model: type[models.Model], *fields: str) -> dict[str, dict[Any, str]]:
     """Each field's choices as {value: label}, translated once per export, not once per cell."""
     return {name: {value: str(label) for value, label in model._meta.get_field(name).flatchoices} for name in fields}  # type: ignore[union-attr]
 
@@ -129,7 +131,7 @@ def _parents_of(ids: list[int]) -> dict[tuple[int, str], tuple[Any, ...]]:
 
 def ledger_rows(children: QuerySet[Child], *, full: bool) -> Iterator[Sequence[Any]]:
     """The ledger's rows: plain values in batches (no model instances), labels looked up once."""
-    labels = _labels(
+    labels = choice_labels(
         Child,
         "gender",
         "ethnicity",
@@ -140,8 +142,8 @@ def ledger_rows(children: QuerySet[Child], *, full: bool) -> Iterator[Sequence[A
         "guardianship_assessment",
         "status",
     )
-    statuses = _labels(FamilyMember, "status")["status"]
-    relationships = _labels(EntrustedGuardian, "relationship")["relationship"]
+    statuses = choice_labels(FamilyMember, "status")["status"]
+    relationships = choice_labels(EntrustedGuardian, "relationship")["relationship"]
     kinds = {code: str(label) for code, label in KIND_LABELS.items()}
     flags = {code: str(label) for code, label in FLAG_LABELS.items()}
     yes, no = _("yes"), _("no")
@@ -191,6 +193,46 @@ def ledger_rows(children: QuerySet[Child], *, full: bool) -> Iterator[Sequence[A
         yield from flush()
 
 
+# Columns written as text ("@"): ID numbers and phones must never become numbers (18 digits lose
+# their last three in a spreadsheet) whatever someone later types into them.
+TEXT_COLUMNS = {7: 20, 15: 20, 16: 14, 20: 20, 21: 14, 26: 14}  # column index: width
+
+
+def workbook_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A one-sheet workbook written with XlsxWriter in constant-memory mode: each row goes to a
+    temporary file as soon as the next one starts, so memory does not grow with the ledger.
+
+    Text that a spreadsheet would run as a formula gets a leading apostrophe (``core.exports``'s
+    rule); strings are never turned into formulas, numbers or links.
+    """
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(
+        buffer,
+        {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False},
+    )
+    sheet = workbook.add_worksheet(title[:31])
+    text = workbook.add_format({"num_format": "@"})
+    for column, width in TEXT_COLUMNS.items():
+        if column < len(headers):
+            sheet.set_column(column, column, width, text)
+    sheet.freeze_panes(1, 0)
+    bold = workbook.add_format({"bold": True})
+    for column, header in enumerate(headers):
+        sheet.write_string(0, column, safe_cell(str(header)), bold)
+    write_string, write_number = sheet.write_string, sheet.write_number
+    for number, row in enumerate(rows, start=1):
+        for column, value in enumerate(row):
+            if isinstance(value, str):
+                if value:
+                    write_string(number, column, "'" + value if value.startswith(FORMULA_STARTS) else value)
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                write_number(number, column, value)
+            elif value is not None:
+                write_string(number, column, str(safe_cell(str(value))))
+    workbook.close()
+    return buffer.getvalue()
+
+
 def ledger_xlsx(children: QuerySet[Child], *, full: bool) -> tuple[bytes, int]:
     counted = [0]
 
@@ -199,5 +241,5 @@ def ledger_xlsx(children: QuerySet[Child], *, full: bool) -> tuple[bytes, int]:
             counted[0] += 1
             yield row
 
-    content = xlsx_bytes(_("Ledger of left-behind children"), ledger_headers(), rows())
+    content = workbook_bytes(_("Ledger of left-behind children"), ledger_headers(), rows())
     return content, counted[0]

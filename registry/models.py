@@ -137,6 +137,9 @@ class Child(TimeStampedModel):
             models.Index(fields=["status", "name_sort", "name", "id"], name="child_status_name"),
             # Counting a jurisdiction's left-behind children without reading the rows.
             models.Index(fields=["status", "is_left_behind", "region_code"], name="child_status_lb_region"),
+            # A search's matches (child ids from the name keys) checked against the jurisdiction and
+            # sorted by name from the index alone, without reading the rows (see selectors).
+            models.Index(fields=["id", "region_code", "name_sort", "name"], name="child_id_scope_name"),
         ]
 
     def __str__(self) -> str:
@@ -163,7 +166,9 @@ class ChildNameKey(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["key"], name="childnamekey_key")]
+        # Prefix search: on PostgreSQL a LIKE 'lh%' that this operator class serves under any
+        # collation (SQLite ignores opclasses and searches a range on a plain index).
+        indexes = [models.Index(fields=["key"], name="childnamekey_key", opclasses=["varchar_pattern_ops"])]
 
     def __str__(self) -> str:
         return self.key

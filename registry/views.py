@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.forms import BoundField
+from django.forms.utils import flatatt
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -51,7 +56,7 @@ def _user(request: HttpRequest) -> User:
 def _filters(request: HttpRequest, user: User) -> tuple[ChildFilterForm, selectors.ChildFilters]:
     county = (user.jurisdiction.code if user.jurisdiction else "350303000000")[:6]
     form = ChildFilterForm(
-        request.GET or None, villages=selectors.village_choices(user), schools=selectors.schools_near(county)
+        request.GET or None, villages=selectors.village_choices(user), schools=selectors.school_choices(county)
     )
     data = form.cleaned_data if form.is_valid() else {}
     return form, selectors.ChildFilters(
@@ -65,16 +70,68 @@ def _filters(request: HttpRequest, user: User) -> tuple[ChildFilterForm, selecto
     )
 
 
+# The list serves at most this many pages (1,250 rows with 25 a page); past that, it asks the user
+# to narrow the filters. Deep OFFSETs are slow on every database, and no one pages through them.
+LIST_MAX_PAGES = 50
+
+
+_SELECTED = " selected"
+
+
+def _select(field: BoundField) -> SafeString:
+    """A filter's ``<select>``, the markup of Django's widget template, built without a template.
+
+    Rendering a ``<select>`` through the widget templates costs a template render per option;
+    a county's village list has 200 options, and the filter form is on every list page. Every
+    value and label goes through ``html.escape``.
+    """
+    value = field.value()
+    selected = "" if value is None else str(value)
+    options = "".join(
+        f'<option value="{escape(str(code))}"{_SELECTED if str(code) == selected else ""}>{escape(str(label))}</option>'
+        for code, label in field.field.choices  # type: ignore[attr-defined]
+    )
+    attrs = flatatt({"name": field.html_name, **field.field.widget.attrs, "id": field.auto_id})
+    return mark_safe(f"<select{attrs}>{options}</select>")  # noqa: S308  (attrs by flatatt, the rest escaped above)
+
+
+def _search_input(field: BoundField) -> SafeString:
+    widget = field.field.widget
+    value = field.value()
+    attrs: dict[str, Any] = {"type": getattr(widget, "input_type", "text"), "name": field.html_name}
+    if value:
+        attrs["value"] = value
+    return format_html("<input{}>", flatatt({**attrs, **widget.attrs, "id": field.auto_id}))
+
+
+def _filter_controls(form: ChildFilterForm) -> dict[str, SafeString]:
+    controls = {name: _select(form[name]) for name in ("village", "school", "status", "left_behind", "flag", "sort")}
+    controls["q"] = _search_input(form["q"])
+    return controls
+
+
 @require(Perm.VIEW_CHILDREN)
 def child_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     form, filters = _filters(request, user)
-    context = {
+    # The page is counted and cut on the children's keys alone; then its rows are read by key.
+    page = paginate(
+        request, selectors.children_for(user, filters).values_list("pk", flat=True), max_pages=LIST_MAX_PAGES
+    )
+    children = selectors.page_rows(user, list(page)) if len(page) else []
+    # Labels looked up once per page, not through get_FOO_display() (which rebuilds the choices
+    # each call) for every row.
+    labels = exports.choice_labels(Child, "gender", "status")
+    context: dict[str, Any] = {
         "form": form,
-        "page": paginate(request, selectors.children_for(user, filters)),
+        "page": page,
+        "rows": [(c, labels["gender"].get(c.gender, ""), labels["status"].get(c.status, "")) for c in children],
         "querystring": querystring_without_page(request),
     }
-    return render(request, "registry/_child_rows.html" if is_htmx(request) else "registry/child_list.html", context)
+    if is_htmx(request):
+        return render(request, "registry/_child_rows.html", context)
+    context["filters"] = _filter_controls(form)
+    return render(request, "registry/child_list.html", context)
 
 
 def _edit(request: HttpRequest, child: Child | None) -> HttpResponse:

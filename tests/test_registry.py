@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from conftest import Cast, client_for
 from core.idnumber import check_character
@@ -455,3 +456,43 @@ def test_ledger_columns_follow_the_register(cast: Cast) -> None:
     assert row["父亲姓名"] == "台账父" and row["父亲联系电话"] == "138****1234"
     assert row["母亲状况"] == "重病" and row["留守类型"] == "一方外出务工、另一方无监护能力"
     assert row["状态"] == "草稿"
+
+
+def test_ledger_cells_are_text_and_never_formulas(cast: Cast) -> None:
+    from registry.exports import TEXT_COLUMNS, ledger_headers, ledger_xlsx
+
+    number = id_for(date(2016, 3, 5), "457")
+    make_child(
+        cast.village_a,
+        actor=cast.district_admin,
+        name="=HYPERLINK(1)",
+        id_number=number,
+        hukou_unregistered=False,
+        family=[
+            {"relationship": "51", "name": "+1", "status": "away_for_work", "phone": "13800001234"},
+            {"relationship": "52", "name": "@SUM(A1)", "status": "at_home", "phone": "-2"},
+        ],
+    )
+    content, count = ledger_xlsx(selectors.children_for(cast.district_admin), full=True)
+    assert count == 1
+    book = load_workbook(io.BytesIO(content))
+    sheet = book.active
+    assert sheet is not None and sheet.freeze_panes == "A2"
+    header, row = list(sheet.iter_rows())
+    assert [c.value for c in header] == ledger_headers() and all(c.font.b for c in header)
+    values = dict(zip(ledger_headers(), row, strict=True))
+    # Text a spreadsheet would run gets an apostrophe; nothing is stored as a formula.
+    assert values["姓名"].value == "'=HYPERLINK(1)"
+    assert values["父亲姓名"].value == "'+1" and values["母亲姓名"].value == "'@SUM(A1)"
+    assert values["母亲联系电话"].value == "'-2"
+    assert all(cell.data_type != "f" for cell in row)
+    # ID numbers and phones stay text, in columns formatted as text; the row number is a number.
+    assert values["公民身份号码"].value == number and values["公民身份号码"].data_type == "s"
+    assert values["公民身份号码"].number_format == "@"
+    assert values["父亲联系电话"].value == "13800001234" and values["父亲联系电话"].number_format == "@"
+    assert row[0].value == 1
+    for column in TEXT_COLUMNS:
+        assert str(header[column].value).endswith(("身份号码", "身份证号", "联系电话"))
+        letter = get_column_letter(column + 1)
+        assert sheet.column_dimensions[letter].number_format == "@"  # also for what someone types later
+        assert row[column].value is None or row[column].number_format == "@"

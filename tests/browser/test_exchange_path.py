@@ -82,6 +82,12 @@ def test_upload_progress_apply_and_verify(
     page.get_by_test_id("batch-apply").click()
     page.locator("[data-testid=batch-panel][data-status=applied]").wait_for(timeout=30_000)
     page.screenshot(path=str(artifacts / "exchange-applied-pc.png"), full_page=True)
+    page.get_by_role("link", name="数据比对", exact=True).click()
+    page.get_by_test_id("discrepancy-row").first.wait_for()
+    page.screenshot(path=str(artifacts / "exchange-discrepancies-pc.png"), full_page=True)
+    page.get_by_test_id("completeness-link").click()
+    assert "待核实" in page.get_by_test_id("area-row").first.inner_text()
+    page.screenshot(path=str(artifacts / "exchange-completeness-pc.png"), full_page=True)
     context.close()
 
     # 4. The village child director verifies a discrepancy from the to-do list, on a phone.

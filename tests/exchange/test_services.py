@@ -115,6 +115,8 @@ def test_hukou_gbk_csv_end_to_end(cast: Cast, children: dict[str, Child]) -> Non
     assert Discrepancy.objects.filter(status=DiscrepancyStatus.OPEN).count() >= 4
     omission = Discrepancy.objects.get(kind="hukou_omission")
     assert omission.region_code == cast.village_a.code
+    page = client_for(cast.director_a).get(reverse("discrepancy_detail", args=[omission.pk])).content.decode()
+    assert "王大明" in page and "晋江市" in page  # the household: who lives where
     assert omission.details["person"]["name"] == "王小明"
     assert "*" in omission.details["person"]["id_number"]
     correction = Discrepancy.objects.get(kind="hukou_correction")
