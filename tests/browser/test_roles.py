@@ -26,12 +26,15 @@ def sign_in(page: Any, base_url: str, username: str) -> None:
     page.wait_for_url(f"{base_url}/")
 
 
+MANAGER_NAV = ["待办", "儿童信息", "摸底排查", "数据比对", "行政区划", "单位", "用户", "操作日志"]
+
+
 @pytest.mark.parametrize(
     ("attr", "jurisdiction", "nav"),
     [
         ("director_a", "东大村委会", ["待办", "儿童信息", "摸底排查", "数据比对", "行政区划", "单位"]),
-        ("supervisor_a", "江口镇", ["待办", "儿童信息", "摸底排查", "数据比对", "行政区划", "单位", "用户", "操作日志"]),
-        ("district_admin", "涵江区", ["待办", "儿童信息", "摸底排查", "数据比对", "行政区划", "单位", "用户", "操作日志"]),
+        ("supervisor_a", "江口镇", MANAGER_NAV),
+        ("district_admin", "涵江区", MANAGER_NAV),
     ],
 )
 def test_role_signs_in_and_navigates_on_pc(
