@@ -112,3 +112,36 @@ def household_of(discrepancy: Discrepancy) -> list[HukouRecord]:
         return []
     members = HukouRecord.objects.filter(batch_id=record.batch_id, household_no=record.household_no)
     return list(members.exclude(pk=record.pk).order_by("relation", "row_no")[:20])
+
+
+OMISSION_KINDS = ("hukou_omission", "school_omission")
+
+
+def registration_initial(user: Any, pk: int, villages: QuerySet[Region]) -> dict[str, Any]:
+    """Initial values of a new child's file for an omission candidate the user may see: the name,
+    sex, birth date, ID number and village as the 户籍 or 学籍 row gives them."""
+    discrepancy = (
+        Discrepancy.objects.for_user(user)
+        .filter(pk=pk, kind__in=OMISSION_KINDS)
+        .select_related("hukou_record", "student_record")
+        .first()
+    )
+    if discrepancy is None:
+        return {}
+    record = discrepancy.hukou_record or discrepancy.student_record
+    if record is None:
+        return {}
+    initial: dict[str, Any] = {
+        "name": record.name,
+        "gender": record.gender,
+        "birth_date": record.birth_date,
+        "id_number": record.id_number,
+        "hukou_unregistered": False,
+    }
+    village = villages.filter(code=discrepancy.region_code).first()
+    if village is not None:
+        initial["hukou_village"] = village
+    if discrepancy.student_record is not None:
+        initial["school_name"] = discrepancy.student_record.school_name
+        initial["grade"] = discrepancy.student_record.grade
+    return {key: value for key, value in initial.items() if value not in (None, "")}

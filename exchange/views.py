@@ -254,6 +254,9 @@ def discrepancy_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "household": household,
             "fields": selectors.field_rows((discrepancy.details or {}).get("fields", {})),
             "reasons": (discrepancy.details or {}).get("reasons", []),
+            "can_register": discrepancy.kind in selectors.OMISSION_KINDS
+            and discrepancy.status == DiscrepancyStatus.OPEN
+            and has_perm(user, Perm.EDIT_CHILDREN),
             "can_merge": discrepancy.kind == DiscrepancyKind.DUPLICATE
             and discrepancy.status == DiscrepancyStatus.OPEN
             and has_perm(user, Perm.EDIT_CHILDREN)

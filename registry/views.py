@@ -144,6 +144,12 @@ def _edit(request: HttpRequest, child: Child | None) -> HttpResponse:
     # Forms work on fresh copies: a failed save must not leave the real rows half-changed.
     form_instance = Child.objects.get(pk=child.pk) if child else Child()
     initial = {"hukou_village": villages[0]} if child is None and villages.count() == 1 else None
+    if child is None and request.GET.get("from_discrepancy", "").isdigit():
+        # Registering a child that data matching found missing: start from what the source says.
+        from exchange.selectors import registration_initial
+
+        found = registration_initial(user, int(request.GET["from_discrepancy"]), villages)
+        initial = {**(initial or {}), **found} if found else initial
     form = ChildForm(post, files, instance=form_instance, villages=villages, schools=schools, initial=initial)
     family_qs = FamilyMember.objects.filter(child=child) if child else FamilyMember.objects.none()
     formset_class = FamilyFormSet if child else _new_family_formset()

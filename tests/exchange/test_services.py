@@ -117,6 +117,13 @@ def test_hukou_gbk_csv_end_to_end(cast: Cast, children: dict[str, Child]) -> Non
     assert omission.region_code == cast.village_a.code
     page = client_for(cast.director_a).get(reverse("discrepancy_detail", args=[omission.pk])).content.decode()
     assert "王大明" in page and "晋江市" in page  # the household: who lives where
+    # "Register this child" opens the registration form filled in from the 户籍 row.
+    form = client_for(cast.director_a).get(reverse("child_create") + f"?from_discrepancy={omission.pk}")
+    assert form.context["form"].initial["id_number"] == OMITTED
+    assert form.context["form"].initial["hukou_village"] == cast.village_a
+    # Another village's officer gets an empty form, not the person.
+    other = client_for(cast.director_b).get(reverse("child_create") + f"?from_discrepancy={omission.pk}")
+    assert not other.context["form"].initial.get("id_number")
     assert omission.details["person"]["name"] == "王小明"
     assert "*" in omission.details["person"]["id_number"]
     correction = Discrepancy.objects.get(kind="hukou_correction")
