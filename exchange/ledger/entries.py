@@ -88,8 +88,10 @@ class LedgerPlan:
             counts[str(entry.action)] += 1
         return counts
 
-    def summary(self) -> dict[str, int]:
-        return {**self.counts, "rows": len(self.entries)}
+    def summary(self, *, limit: int = 200) -> dict[str, Any]:
+        """Counts, and the first ``limit`` rows that are not unchanged, for the preview."""
+        shown = [entry.as_dict() for entry in self.entries if entry.action != Action.UNCHANGED][:limit]
+        return {**self.counts, "rows": len(self.entries), "entries": shown}
 
     def error_count(self) -> int:
         """Rows in error (bad data). Conflicts are not counted: they are left out when applying."""

@@ -108,7 +108,9 @@ def _classify(
     if child is not None:
         view = _existing_view(child, members, guardian)
         _resolve_masked(row, view)
-        changed = [key for key, value in row.given.items() if value != view.get(key)]
+        changed = [
+            key for key, value in row.given.items() if value != view.get(key) and not _same_school(key, value, view)
+        ]
     else:
         for key, value in row.given.items():
             if isinstance(value, _Masked):
@@ -136,3 +138,19 @@ def _cannot_change(actor: User, child: Child) -> str:
     if actor.role == Role.VILLAGE_DIRECTOR and child.status not in services.EDITABLE_BY_VILLAGE:
         return _("This file is being reviewed and cannot be changed now.")
     return ""
+
+
+def _same_school(key: str, given: Any, stored: Any) -> bool:
+    """The same school named two ways (a school of the list, or its name typed in) is no change."""
+    if key != "school" or not isinstance(given, tuple) or not isinstance(stored.get(key), tuple):
+        return False
+    return _school_label(given) == _school_label(stored[key])
+
+
+def _school_label(value: tuple[str, Any]) -> str:
+    kind, school = value
+    if kind == "org":
+        from accounts.models import Organisation
+
+        return str(Organisation.objects.filter(pk=school).values_list("name", flat=True).first() or "").strip()
+    return str(school or "").strip()

@@ -357,3 +357,66 @@ def test_monthly_exchange_files_neutralise_formulas(cast: Cast) -> None:
         assert sheet is not None
         values = [str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
         assert "'=HYPERLINK(1)" in values, target
+
+
+def test_ledger_round_trip_apply_and_undo(cast: Cast) -> None:
+    """A county's Excel ledger: the registry's own export reads back as unchanged; a ledger with a
+    new child creates a draft file on apply, and undoing the batch removes it again."""
+    import openpyxl
+
+    from regions.models import Region
+    from registry import exports
+
+    jinjiang = Region.objects.get(code="350582000000")
+    family = [
+        {
+            "relationship": "51",
+            "name": "陈父",
+            "status": "away_for_work",
+            "left_on": date(2024, 2, 1),
+            "work_region": jinjiang,
+        },
+        {
+            "relationship": "52",
+            "name": "林母",
+            "status": "away_for_work",
+            "left_on": date(2024, 2, 1),
+            "work_region": jinjiang,
+        },
+    ]
+    registered(
+        cast,
+        name="陈虹",
+        id_number=CHEN,
+        hukou_unregistered=False,
+        gender="2",
+        birth_date=date(2015, 6, 6),
+        family=family,
+    )
+    response = client_for(cast.supervisor_a).get(reverse("ledger_export") + "?full=1")
+    assert response.status_code == 200
+    batch = upload(cast, response.content, name="台账.xlsx", kind="ledger")
+    assert batch.status == BatchStatus.READY, batch.error_message
+    assert batch.summary["unchanged"] == 1 and batch.summary["new"] == 0, batch.summary["entries"]
+
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    sheet = book.active
+    assert sheet is not None
+    headers = [cell.value for cell in sheet[1]]
+    row = {header: cell.value for header, cell in zip(headers, sheet[2], strict=True)}
+    row.update({"姓名": "林新来", "公民身份号码": OMITTED, "性别": "男", "出生日期": "2016-03-05"})
+    sheet.append([row[header] for header in headers])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    batch = upload(cast, buffer.getvalue(), name="台账2.xlsx", kind="ledger")
+    assert batch.summary["new"] == 1 and batch.summary["unchanged"] == 1, batch.summary
+    preview = client_for(cast.supervisor_a).get(reverse("batch_detail", args=[batch.pk])).content.decode()
+    assert 'data-testid="ledger-rows"' in preview and "新增" in preview
+    services.batch_apply(actor=cast.supervisor_a, batch=batch)
+    created = Child.objects.get(id_number=OMITTED)
+    assert created.status == "draft" and created.name == "林新来"
+    services.batch_undo(actor=cast.supervisor_a, batch=batch)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.UNDONE
+    assert not Child.objects.filter(id_number=OMITTED).exists()
+    assert len(exports.ledger_headers()) == len(headers)
