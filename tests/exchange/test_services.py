@@ -420,3 +420,72 @@ def test_ledger_round_trip_apply_and_undo(cast: Cast) -> None:
     assert batch.status == BatchStatus.UNDONE
     assert not Child.objects.filter(id_number=OMITTED).exists()
     assert len(exports.ledger_headers()) == len(headers)
+
+
+def _as_file(rows: list[list[Any]], fmt: str) -> tuple[bytes, str]:
+    """The same table as a real .xlsx (openpyxl), .xls (xlwt) or GBK .csv, as office software saves it."""
+    if fmt == "xlsx":
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(["江口镇数据（导出）"])  # a title row above the header
+        for row in rows:
+            sheet.append(row)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return buffer.getvalue(), "data.xlsx"
+    if fmt == "xls":
+        import xlwt
+
+        book = xlwt.Workbook(encoding="utf-8")
+        sheet = book.add_sheet("Sheet1")
+        sheet.write(0, 0, "江口镇数据（导出）")
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row):
+                sheet.write(r, c, "" if value is None else value)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return buffer.getvalue(), "data.xls"
+    import csv
+
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(["江口镇数据（导出）"])
+    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    return text.getvalue().encode("gbk"), "data.csv"
+
+
+def _school_rows() -> list[list[Any]]:
+    return [
+        SCHOOL_HEADER.split(","),
+        ["G1", "陈虹", CHEN, "女", "2015-06-06", "江口中学", "七年级", "是", "在读", "否", "350303104201"],
+        ["G2", "林东", LIN, "男", "2014-07-07", "江口中学", "八年级", "否", "辍学", "否", "350303104201"],
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "csv"])
+@pytest.mark.parametrize("kind", ["hukou", "school", "ledger"])
+def test_each_kind_reads_from_xlsx_xls_and_gbk_csv(cast: Cast, children: dict[str, Child], kind: str, fmt: str) -> None:
+    if kind == "hukou":
+        rows: list[list[Any]] = [line.split(",") for line in hukou_csv().strip().splitlines()]
+    elif kind == "school":
+        rows = _school_rows()
+    else:
+        import openpyxl
+
+        export = client_for(cast.supervisor_a).get(reverse("ledger_export") + "?full=1")
+        sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
+        assert sheet is not None
+        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    content, name = _as_file(rows, fmt)
+    batch = upload(cast, content, name=name, kind=kind)
+    assert batch.status == BatchStatus.READY, batch.error_message
+    assert batch.header_row == 2
+    assert batch.rows_total == len(rows) - 1
+    if kind == "ledger":
+        # The three files of the fixture come back; those a form would refuse are reported, not lost.
+        assert batch.rows_valid + batch.rows_rejected == batch.rows_total
+    else:
+        assert batch.rows_valid == batch.rows_total, list(batch.row_errors.values_list("row_no", "message"))
