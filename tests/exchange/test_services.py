@@ -437,7 +437,7 @@ def _as_file(rows: list[list[Any]], fmt: str) -> tuple[bytes, str]:
         book.save(buffer)
         return buffer.getvalue(), "data.xlsx"
     if fmt == "xls":
-        import xlwt
+        import xlwt  # type: ignore[import-untyped]
 
         book = xlwt.Workbook(encoding="utf-8")
         sheet = book.add_sheet("Sheet1")
