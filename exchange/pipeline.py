@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 
 from core.idnumber import mask
 from exchange import frames, matching
+from exchange.columns import column_by_field
 from exchange.loading import stage
 from exchange.models import (
     BatchStatus,
@@ -81,9 +82,11 @@ def store_errors(batch: ImportBatch, errors: pl.DataFrame) -> int:
     RowError.objects.filter(batch=batch).delete()
     if errors.height == 0:
         return 0
+    # The column as the file heads it (公民身份号码), not the field's name in the code.
+    headers = {field: column.header for field, column in column_by_field(batch.kind).items()}
     rows = errors.select(
         pl.col("_row").cast(pl.Int64),
-        pl.col("column").fill_null("").str.slice(0, 40),
+        pl.col("column").fill_null("").replace(headers).str.slice(0, 40),
         pl.col("value").fill_null("").str.slice(0, 100),
         pl.col("message").fill_null("").str.slice(0, 300),
     )

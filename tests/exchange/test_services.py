@@ -157,6 +157,7 @@ def test_bad_rows_are_reported_and_the_rest_go_on(cast: Cast, children: dict[str
     assert batch.rows_valid == 5 and batch.rows_rejected == 2
     rows = set(RowError.objects.filter(batch=batch).values_list("row_no", flat=True))
     assert rows == {7, 8}
+    assert RowError.objects.filter(batch=batch, row_no=7).get().column == "公民身份号码"
     # The report downloads as .xlsx, with formulas neutralised and IDs masked.
     response = client_for(cast.supervisor_a).get(reverse("batch_errors", args=[batch.pk]))
     assert response.status_code == 200
