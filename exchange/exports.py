@@ -31,11 +31,11 @@ def errors_xlsx(batch: ImportBatch, errors: QuerySet[RowError]) -> bytes:
 
 
 def _fields_text(details: dict[str, Any]) -> str:
-    parts = []
-    for field, pair in (details.get("fields") or {}).items():
-        if isinstance(pair, list) and len(pair) == 2:
-            parts.append(f"{field}: {pair[0]} → {pair[1]}")
-    return "；".join(parts)
+    from exchange.selectors import field_rows
+
+    return "；".join(
+        f"{label}：{ours or '—'} → {theirs or '—'}" for label, ours, theirs in field_rows(details.get("fields") or {})
+    )
 
 
 def discrepancy_rows(rows: QuerySet[Discrepancy]) -> Iterator[Sequence[Any]]:

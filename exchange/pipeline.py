@@ -166,19 +166,34 @@ def reconcile(batch: ImportBatch) -> tuple[int, pl.DataFrame]:
             stats=stats,
         )
     else:
-        # The uploader says which area the extract covers: every school-age child registered there
-        # and missing from it is a finding.
+        # A school-age child is "missing" only in the villages the extract names: a file from one
+        # school must not flag every other village of the township.
+        students = frames.student_frame(batch)
+        villages = sorted({code for code in students.get_column("region_code").to_list() if code and code[9:] != "000"})
         found = matching.reconcile_school(
-            registry,
-            frames.student_frame(batch),
-            today=today,
-            age_limit=limit,
-            covered_prefixes=[_significant(batch.region_code)],
-            stats=stats,
+            registry, students, today=today, age_limit=limit, covered_prefixes=villages, stats=stats
         )
     matched = stats["matched"]
+    found = _drop_rejected_people(batch, registry, found)
     duplicates = matching.registry_duplicates(registry)
     return int(matched), pl.concat([found, duplicates], how="diagonal_relaxed")
+
+
+def _drop_rejected_people(batch: ImportBatch, registry: pl.DataFrame, found: pl.DataFrame) -> pl.DataFrame:
+    """A child whose row of the file was rejected is not "not found" or "missing": the file has the
+    child, only with an error to correct. Rejected rows keep masked ID numbers, so a child is set
+    aside when its masked number is among them."""
+    masked = set(
+        RowError.objects.filter(batch=batch, value__regex=r"^[0-9]{6}\*{8}[0-9]{3}[0-9X]$").values_list(
+            "value", flat=True
+        )
+    )
+    if not masked or found.height == 0:
+        return found
+    ids = registry.select("child_id", "id_number").drop_nulls()
+    hidden = [cid for cid, number in ids.iter_rows() if number and mask(number) in masked]
+    kinds = [DiscrepancyKind.HUKOU_NOT_FOUND, DiscrepancyKind.SCHOOL_MISSING]
+    return found.filter(~(pl.col("kind").is_in(kinds) & pl.col("child_id").is_in(hidden)))
 
 
 def summarise(batch: ImportBatch, found: pl.DataFrame) -> dict[str, Any]:

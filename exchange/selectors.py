@@ -6,7 +6,15 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from exchange.models import Discrepancy, DiscrepancyStatus, HukouRecord, ImportBatch, RowError
+from exchange.models import (
+    BatchStatus,
+    Discrepancy,
+    DiscrepancyStatus,
+    HukouRecord,
+    ImportBatch,
+    RowError,
+    SourceKind,
+)
 from regions.models import Region
 
 
@@ -62,6 +70,16 @@ def completeness(user: Any, region: Region) -> list[dict[str, Any]]:
         area = code[:width]
         counts.setdefault(area, {})
         counts[area][kind] = counts[area].get(kind, 0) + number
+    # Areas no applied 户籍 or 学籍 batch has covered are "not compared", not clear.
+    covered = [
+        significant(code)
+        for code in ImportBatch.objects.filter(
+            status=BatchStatus.APPLIED, kind__in=[SourceKind.HUKOU, SourceKind.SCHOOL]
+        )
+        .filter(Q(region_code__startswith=prefix) | Q(region_code__in=_ancestors(region.code)))
+        .values_list("region_code", flat=True)
+        .distinct()
+    ]
     resolved = dict(
         scoped.filter(~Q(status=DiscrepancyStatus.OPEN))
         .values_list("region_code")
@@ -73,8 +91,16 @@ def completeness(user: Any, region: Region) -> list[dict[str, Any]]:
         key = place.code[:width]
         by_kind = counts.get(key, {})
         done = sum(number for code, number in resolved.items() if code.startswith(key))
+        compared = any(key.startswith(c) or c.startswith(key) for c in covered)
         result.append(
-            {"region": place, "open": sum(by_kind.values()), "by_kind": by_kind, "resolved": done, "clear": not by_kind}
+            {
+                "region": place,
+                "open": sum(by_kind.values()),
+                "by_kind": by_kind,
+                "resolved": done,
+                "clear": compared and not by_kind,
+                "compared": compared,
+            }
         )
     return result
 
@@ -96,12 +122,27 @@ def reason_labels(codes: list[str]) -> list[str]:
 
 def field_rows(fields: dict[str, Any]) -> list[tuple[str, Any, Any]]:
     """(label, registry value, source value) for each field that differs."""
+    from django.utils.translation import gettext
+
     from exchange.matching_labels import FIELD_LABELS
+    from registry.codes import Gender
+
+    genders = dict(Gender.choices)
+    places = place_names({str(v) for pair in [fields.get("region_code") or []] for v in pair if v})
+
+    def shown(field: str, value: Any) -> Any:
+        if isinstance(value, bool):
+            return gettext("yes") if value else gettext("no")
+        if field == "gender":
+            return str(genders.get(value, value or ""))
+        if field == "region_code":
+            return places.get(str(value), value)
+        return value
 
     rows = []
     for field, pair in fields.items():
         if isinstance(pair, list) and len(pair) == 2:
-            rows.append((str(FIELD_LABELS.get(field, field)), pair[0], pair[1]))
+            rows.append((str(FIELD_LABELS.get(field, field)), shown(field, pair[0]), shown(field, pair[1])))
     return rows
 
 
@@ -145,3 +186,17 @@ def registration_initial(user: Any, pk: int, villages: QuerySet[Region]) -> dict
         initial["school_name"] = discrepancy.student_record.school_name
         initial["grade"] = discrepancy.student_record.grade
     return {key: value for key, value in initial.items() if value not in (None, "")}
+
+
+def _ancestors(code: str) -> list[str]:
+    """The 12-digit codes of the township, county, city and province above ``code``."""
+    return [code[:size].ljust(12, "0") for size in (2, 4, 6, 9) if code[:size].ljust(12, "0") != code]
+
+
+def is_compared(region: Region) -> bool:
+    """Whether an applied 户籍 or 学籍 batch has covered (part of) ``region``."""
+    return (
+        ImportBatch.objects.filter(status=BatchStatus.APPLIED, kind__in=[SourceKind.HUKOU, SourceKind.SCHOOL])
+        .filter(Q(region_code__startswith=region.prefix) | Q(region_code__in=_ancestors(region.code)))
+        .exists()
+    )

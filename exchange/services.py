@@ -331,6 +331,14 @@ def _apply_findings(actor: Any, batch: ImportBatch, found: pl.DataFrame) -> dict
     due = timezone.localdate() + timedelta(days=settings.EXCHANGE_VERIFY_DAYS)
     rows: list[Discrepancy] = []
     already = 0
+    pair_ids = [
+        int(v)
+        for column in ("child_id", "other_child_id")
+        for v in found.filter(pl.col("kind") == DiscrepancyKind.DUPLICATE).get_column(column).to_list()
+        if v is not None
+    ]
+    places = dict(Child.objects.filter(pk__in=pair_ids).values_list("pk", "region_code"))
+    names = dict(Child.objects.filter(pk__in=pair_ids).values_list("pk", "name"))
     for row in found.iter_rows(named=True):
         key = _key(str(row["key"]))
         if key in existing:
@@ -348,11 +356,17 @@ def _apply_findings(actor: Any, batch: ImportBatch, found: pl.DataFrame) -> dict
         }
         if record is not None:
             details["person"] = pipeline.person_details(record)
+        region_code = str(row["region_code"])
+        if row["kind"] == DiscrepancyKind.DUPLICATE:
+            region_code = _common_area(
+                places.get(row.get("child_id")), places.get(row.get("other_child_id")), region_code
+            )
+            details["person"] = {"name": names.get(row.get("child_id"), "")}
         rows.append(
             Discrepancy(
                 kind=row["kind"],
                 batch=batch,
-                region_code=str(row["region_code"]),
+                region_code=region_code,
                 child_id=row.get("child_id"),
                 other_child_id=row.get("other_child_id"),
                 hukou_record_id=record["record_id"] if record is not None and batch.kind == SourceKind.HUKOU else None,
@@ -371,8 +385,26 @@ def _apply_findings(actor: Any, batch: ImportBatch, found: pl.DataFrame) -> dict
     return {"opened": len(created), "updated": updated, "already_open": already}
 
 
+def _common_area(first: str | None, second: str | None, default: str) -> str:
+    """The smallest area holding both files: their village, else their township, else the county."""
+    if not first or not second or first == second:
+        return first or default
+    for size in (9, 6, 4, 2):
+        if first[:size] == second[:size]:
+            return first[:size].ljust(12, "0")
+    return default
+
+
 def connection_lacks_returning(created: list[Discrepancy]) -> bool:
     return bool(created) and created[0].pk is None
+
+
+def _item_title(discrepancy: Discrepancy, names: dict[int, str]) -> str:
+    """The kind and whom it is about, so that a village's to-do list tells its items apart."""
+    person = (discrepancy.details or {}).get("person", {})
+    name = person.get("name") or names.get(discrepancy.child_id or 0, "")
+    kind = str(discrepancy.get_kind_display())
+    return f"{kind}：{name}" if name else kind
 
 
 def _open_items(discrepancies: list[Discrepancy], due: Any, *, fallback: Any) -> None:
@@ -380,6 +412,9 @@ def _open_items(discrepancies: list[Discrepancy], due: Any, *, fallback: Any) ->
     supervisor's when the village has no committee; the uploader's when the row names no village).
     Bulk-created; the batch's audit event records the count."""
     codes = {d.region_code for d in discrepancies}
+    names = dict(
+        Child.objects.filter(pk__in=[d.child_id for d in discrepancies if d.child_id]).values_list("pk", "name")
+    )
     committees = _committees(codes)
     townships = _township_governments(codes)
     items: list[WorkItem] = []
@@ -395,7 +430,7 @@ def _open_items(discrepancies: list[Discrepancy], due: Any, *, fallback: Any) ->
         items.append(
             WorkItem(
                 kind=ItemKind.VERIFY,
-                title=str(discrepancy.get_kind_display())[:200],
+                title=_item_title(discrepancy, names)[:200],
                 region_code=discrepancy.region_code,
                 owner_organisation=owner,
                 owner_role=role,
@@ -506,3 +541,24 @@ def duplicate_merge(*, actor: Any, discrepancy: Discrepancy, keep: Child) -> Chi
     audit.record_change(actor=actor, action="exchange.resolve", obj=discrepancy)
     _close_items(actor, discrepancy, discrepancy.resolution_note)
     return keep
+
+
+def discrepancy_registered(*, actor: Any, pk: int, child: Child) -> Discrepancy | None:
+    """An omission candidate registered through "登记该儿童": the discrepancy is corrected, with a
+    link to the new file, and its to-do item closed. Nothing happens for a discrepancy the user
+    may not see or that is no longer open."""
+    from exchange.selectors import OMISSION_KINDS
+
+    discrepancy = (
+        Discrepancy.objects.for_user(actor)
+        .filter(pk=pk, kind__in=OMISSION_KINDS, status=DiscrepancyStatus.OPEN)
+        .first()
+    )
+    if discrepancy is None or not has_perm(actor, Perm.VERIFY_DISCREPANCIES):
+        return None
+    return discrepancy_resolve(
+        actor=actor,
+        discrepancy=discrepancy,
+        outcome=DiscrepancyStatus.CORRECTED,
+        note=_("Registered: file #%(pk)s") % {"pk": child.pk},
+    )

@@ -74,7 +74,8 @@ def template_download(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in SourceKind.values:
         raise Http404
     label = str(SourceKind(kind).label)
-    return _download(template_xlsx(kind), f"template-{kind}.xlsx", f"{label}-{_('template')}.xlsx")
+    suffix = _("template")
+    return _download(template_xlsx(kind), f"template-{kind}.xlsx", f"{label}-{suffix}.xlsx")
 
 
 def _batch(request: HttpRequest, pk: int) -> ImportBatch:
@@ -90,12 +91,30 @@ def _progress(batch: ImportBatch) -> dict[str, object]:
     # Each phase counts for a share of the bar; reading reports rows as it goes.
     shares = {"waiting": 0, "read": 10, "validate": 40, "stage": 60, "match": 80, "done": 100}
     percent = shares.get(batch.phase, 0)
-    if batch.status in {BatchStatus.READY, BatchStatus.APPLIED, BatchStatus.UNDONE, BatchStatus.DISCARDED}:
+    if batch.status in {
+        BatchStatus.READY,
+        BatchStatus.APPLIED,
+        BatchStatus.UNDONE,
+        BatchStatus.DISCARDED,
+        BatchStatus.REJECTED,
+        BatchStatus.FAILED,
+    }:
         percent = 100
     if elapsed and 0 < percent < 100:
         remaining = elapsed * (100 - percent) / percent
     running = batch.status in {BatchStatus.QUEUED, BatchStatus.RUNNING, BatchStatus.APPLYING}
-    return {"percent": percent, "elapsed": elapsed, "remaining": remaining, "running": running}
+    waiting = (timezone.now() - batch.updated_at).total_seconds() if batch.status == BatchStatus.QUEUED else 0
+    can_apply = batch.status == BatchStatus.READY and (
+        batch.rows_rejected == 0 if batch.kind == SourceKind.LEDGER else batch.rows_valid > 0
+    )
+    return {
+        "percent": percent,
+        "elapsed": elapsed if running or batch.finished_at else None,
+        "remaining": remaining if running else None,
+        "running": running,
+        "stalled": waiting > 30,
+        "can_apply": can_apply,
+    }
 
 
 @require(Perm.IMPORT_DATA)
@@ -131,7 +150,8 @@ def batch_results(request: HttpRequest, pk: int) -> HttpResponse:
         actor=user, action="exchange.export", obj=batch, export=True, detail=_("reconciliation results")
     )
     content = exports.discrepancies_xlsx(rows)
-    return _download(content, f"results-{batch.pk}.xlsx", f"{_('Reconciliation results')}-{batch.pk}.xlsx")
+    title = _("Reconciliation results")
+    return _download(content, f"results-{batch.pk}.xlsx", f"{title}-{batch.pk}.xlsx")
 
 
 def _batch_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
@@ -300,7 +320,13 @@ def completeness(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "exchange/completeness.html",
-        {"region": region, "rows": rows, "own_open": own_open, "kind_labels": dict(DiscrepancyKind.choices)},
+        {
+            "region": region,
+            "rows": rows,
+            "own_open": own_open,
+            "own_compared": selectors.is_compared(region) if region is not None else False,
+            "kind_labels": dict(DiscrepancyKind.choices),
+        },
     )
 
 
@@ -321,7 +347,6 @@ def monthly_export(request: HttpRequest, target: str) -> HttpResponse:
         % {"target": target, "count": count},
     )
     month = timezone.localdate().strftime("%Y%m")
+    monthly = _("Monthly exchange")
     names = {"civil": _("to civil affairs"), "police": _("to the police"), "education": _("to education")}
-    return _download(
-        content, f"exchange-{target}-{month}.xlsx", f"{_('Monthly exchange')}-{names[target]}-{month}.xlsx"
-    )
+    return _download(content, f"exchange-{target}-{month}.xlsx", f"{monthly}-{names[target]}-{month}.xlsx")

@@ -198,6 +198,10 @@ def _edit(request: HttpRequest, child: Child | None) -> HttpResponse:
                 _apply(form, exc)
             else:
                 messages.success(request, _("The file of %(name)s has been saved.") % {"name": saved.name})
+                if child is None and request.GET.get("from_discrepancy", "").isdigit():
+                    from exchange.services import discrepancy_registered
+
+                    discrepancy_registered(actor=user, pk=int(request.GET["from_discrepancy"]), child=saved)
                 return redirect("child_detail", pk=saved.pk)
     return render(
         request,

@@ -144,7 +144,9 @@ def _same_school(key: str, given: Any, stored: Any) -> bool:
     """The same school named two ways (a school of the list, or its name typed in) is no change."""
     if key != "school" or not isinstance(given, tuple) or not isinstance(stored.get(key), tuple):
         return False
-    return _school_label(given) == _school_label(stored[key])
+    from exchange.ledger.cells import _fold
+
+    return _fold(_school_label(given)) == _fold(_school_label(stored[key]))
 
 
 def _school_label(value: tuple[str, Any]) -> str:

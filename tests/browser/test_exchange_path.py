@@ -57,6 +57,7 @@ def test_upload_progress_apply_and_verify(
     # 1. The township supervisor uploads the police extract (GBK, as Chinese Excel saves it).
     context = browser.new_context(viewport=PC, locale="zh-CN")
     page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # "Apply this file now?"
     sign_in(page, base, cast.supervisor_a.username)
     page.get_by_role("link", name="数据比对", exact=True).click()
     page.get_by_test_id("imports-link").click()

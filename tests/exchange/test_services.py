@@ -124,13 +124,21 @@ def test_hukou_gbk_csv_end_to_end(cast: Cast, children: dict[str, Child]) -> Non
     # Another village's officer gets an empty form, not the person.
     other = client_for(cast.director_b).get(reverse("child_create") + f"?from_discrepancy={omission.pk}")
     assert not other.context["form"].initial.get("id_number")
+    # Saving the registration resolves the discrepancy, with a link to the new file.
+    new = make_child(cast.village_a, actor=cast.director_a, name="王小明", id_number=OMITTED, hukou_unregistered=False)
+    services.discrepancy_registered(actor=cast.director_b, pk=omission.pk, child=new)
+    omission.refresh_from_db()
+    assert omission.status == DiscrepancyStatus.OPEN  # not theirs
+    services.discrepancy_registered(actor=cast.director_a, pk=omission.pk, child=new)
+    omission.refresh_from_db()
+    assert omission.status == DiscrepancyStatus.CORRECTED and str(new.pk) in omission.resolution_note
     assert omission.details["person"]["name"] == "王小明"
     assert "*" in omission.details["person"]["id_number"]
     correction = Discrepancy.objects.get(kind="hukou_correction")
     assert correction.child == children["chen"]
     assert "name" in correction.details["fields"]
     items = WorkItem.objects.filter(kind=ItemKind.VERIFY, status=ItemStatus.OPEN)
-    assert items.count() == Discrepancy.objects.count()
+    assert items.count() == Discrepancy.objects.filter(status=DiscrepancyStatus.OPEN).count()
     assert {item.owner_organisation for item in items} == {cast.committee_a}
     assert WorkItem.objects.owned_by(cast.director_a).filter(kind=ItemKind.VERIFY).exists()
 
@@ -490,3 +498,39 @@ def test_each_kind_reads_from_xlsx_xls_and_gbk_csv(cast: Cast, children: dict[st
         assert batch.rows_valid + batch.rows_rejected == batch.rows_total
     else:
         assert batch.rows_valid == batch.rows_total, list(batch.row_errors.values_list("row_no", "message"))
+
+
+def test_an_area_no_extract_covered_is_not_compared(cast: Cast, children: dict[str, Child]) -> None:
+    from exchange import selectors
+
+    rows = {row["region"].code: row for row in selectors.completeness(cast.district_admin, cast.county)}
+    assert not rows[cast.township_a.code]["compared"] and not rows[cast.township_a.code]["clear"]
+    batch = upload(cast, hukou_csv().encode())
+    services.batch_apply(actor=cast.supervisor_a, batch=batch)
+    rows = {row["region"].code: row for row in selectors.completeness(cast.district_admin, cast.county)}
+    assert rows[cast.township_a.code]["compared"] and rows[cast.township_a.code]["open"]
+    assert not rows[cast.township_b.code]["compared"] and not rows[cast.township_b.code]["clear"]
+    page = client_for(cast.supervisor_b).get(reverse("completeness")).content.decode()
+    assert "尚未比对" in page
+
+
+def test_a_duplicate_across_villages_goes_to_the_township(cast: Cast) -> None:
+    from regions.models import Region
+
+    second = Region.objects.create(
+        code="350303104202",
+        name="东二村委会",
+        full_name="东二村委会",
+        level="village",
+        kind="village_committee",
+        parent=cast.township_a,
+    )
+    first = registered(cast, name="黄志强", birth_date=date(2015, 1, 9))
+    other = make_child(second, actor=cast.district_admin, name="黄志强", birth_date=date(2015, 1, 9))
+    Child.objects.filter(pk=other.pk).update(status="registered")
+    services.batch_apply(actor=cast.supervisor_a, batch=upload(cast, hukou_csv().encode()))
+    duplicate = Discrepancy.objects.get(kind="duplicate")
+    assert {duplicate.child_id, duplicate.other_child_id} == {first.pk, other.pk}
+    assert duplicate.region_code == cast.township_a.code
+    item = WorkItem.objects.get(target_id=str(duplicate.pk))
+    assert item.owner_organisation == cast.township_gov_a and "黄志强" in item.title
