@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
-from core.idnumber import mask
+from core.idnumber import mask, mask_phone
 from exchange import frames, matching
 from exchange.columns import column_by_field
 from exchange.loading import stage
@@ -27,13 +27,16 @@ from exchange.models import (
     DiscrepancyKind,
     HukouRecord,
     ImportBatch,
+    PersonStatus,
     Phase,
     RowError,
     SourceKind,
     StudentRecord,
+    StudentStatus,
 )
 from exchange.parsing import FileRejected, ParsedTable, read_table
 from exchange.validation import RegionIndex, validate
+from regions.models import Region
 
 logger = logging.getLogger(__name__)
 
@@ -228,9 +231,31 @@ def person_details(row: dict[str, Any]) -> dict[str, Any]:
         "id_number": mask(row.get("id_number") or "") if row.get("id_number") else "",
         "gender": row.get("gender") or "",
     }
-    for extra in ("household_no", "address", "school_name", "grade", "relation", "residence", "row_no"):
+    for extra in (
+        "household_no",
+        "address",
+        "school_name",
+        "grade",
+        "relation",
+        "residence",
+        "row_no",
+        "guardian_name",
+        "guardian_phone",
+    ):
         if row.get(extra) not in (None, ""):
             person[extra] = row[extra]
+    if row.get("guardian_phone"):
+        person["guardian_phone"] = mask_phone(str(row["guardian_phone"]))
+    if row.get("person_status") not in (None, "", PersonStatus.NORMAL):
+        person["status"] = str(PersonStatus(row["person_status"]).label)
+    if row.get("change_date"):
+        person["change_date"] = row["change_date"].isoformat()
+    if row.get("student_status") not in (None, ""):
+        person["status"] = str(StudentStatus(row["student_status"]).label)
+    if not person.get("address") and row.get("region_code"):
+        place = Region.objects.filter(code=row["region_code"]).select_related("parent").first()
+        if place is not None:
+            person["address"] = place.full_name or place.name
     return person
 
 

@@ -358,10 +358,9 @@ def _apply_findings(actor: Any, batch: ImportBatch, found: pl.DataFrame) -> dict
             details["person"] = pipeline.person_details(record)
         region_code = str(row["region_code"])
         if row["kind"] == DiscrepancyKind.DUPLICATE:
-            region_code = _common_area(
-                places.get(row.get("child_id")), places.get(row.get("other_child_id")), region_code
-            )
-            details["person"] = {"name": names.get(row.get("child_id"), "")}
+            first, second = int(row.get("child_id") or 0), int(row.get("other_child_id") or 0)
+            region_code = _common_area(places.get(first), places.get(second), region_code)
+            details["person"] = {"name": names.get(first, "")}
         rows.append(
             Discrepancy(
                 kind=row["kind"],

@@ -48,6 +48,20 @@ def _schooling(age: int) -> str:
     return "senior"
 
 
+def _demo_school(village: Region, age: int) -> str:
+    """Every demo child in school has a school, as the registration form requires."""
+    township = village.parent.name if village.parent else ""
+    if 3 <= age < 6:
+        return f"{township}中心幼儿园（演示）"
+    if 6 <= age < 12:
+        return f"{township}中心小学（演示）"
+    if 12 <= age < 15:
+        return f"{township}中学（演示）"
+    if age >= 15:
+        return "涵江区第一中学（演示）"
+    return ""
+
+
 def _demo_id(born: date, seq: int) -> str:
     first = f"350303{born:%Y%m%d}{seq:03d}"
     return first + check_character(first)
@@ -148,7 +162,7 @@ def load_demo_children(*, per_village: int = 10, seed: int = 2026) -> int:
                 disability_category="physical" if health == "disabled" else "",
                 disability_grade="3" if health == "disabled" else "",
                 schooling=_schooling(age),
-                school_name=f"{village.parent.name if village.parent else ''}中心小学（演示）" if 6 <= age < 12 else "",
+                school_name=_demo_school(village, age),
                 grade="",
                 living_arrangement=living,
                 guardianship_type="unsupervised"

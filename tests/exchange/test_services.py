@@ -134,6 +134,9 @@ def test_hukou_gbk_csv_end_to_end(cast: Cast, children: dict[str, Child]) -> Non
     assert omission.status == DiscrepancyStatus.CORRECTED and str(new.pk) in omission.resolution_note
     assert omission.details["person"]["name"] == "王小明"
     assert "*" in omission.details["person"]["id_number"]
+    exit_candidate = Discrepancy.objects.get(kind="hukou_exit")
+    assert exit_candidate.details["person"]["status"] == "迁出"
+    assert exit_candidate.details["person"]["change_date"] == "2026-10-01"
     correction = Discrepancy.objects.get(kind="hukou_correction")
     assert correction.child == children["chen"]
     assert "name" in correction.details["fields"]
