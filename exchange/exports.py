@@ -88,10 +88,15 @@ def _parents(children: QuerySet[Child]) -> dict[tuple[int, str], tuple[str, str]
     return found
 
 
+def _township(child: Child) -> str:
+    parent = child.hukou_village.parent
+    return parent.name if parent is not None else ""
+
+
 def monthly_xlsx(target: str, children: QuerySet[Child]) -> tuple[bytes, int]:
     """The monthly exchange file for ``target`` (civil affairs, police or education), full numbers."""
     today = timezone.localdate()
-    registered = children.filter(status=ChildStatus.REGISTERED).select_related("hukou_village", "school")
+    registered = children.filter(status=ChildStatus.REGISTERED).select_related("hukou_village__parent", "school")
     registered = registered.order_by("region_code", "name_sort", "id")
     parents = _parents(registered)
     rows: list[Sequence[Any]] = []
@@ -128,6 +133,7 @@ def monthly_xlsx(target: str, children: QuerySet[Child]) -> tuple[bytes, int]:
         title = _("To the police")
     elif target == "education":
         headers = [
+            _("Township"),
             _("Village"),
             _("Full name"),
             _("Gender"),
@@ -144,6 +150,7 @@ def monthly_xlsx(target: str, children: QuerySet[Child]) -> tuple[bytes, int]:
                 continue
             rows.append(
                 (
+                    _township(child),
                     child.hukou_village.name,
                     child.name,
                     child.get_gender_display(),
@@ -159,6 +166,7 @@ def monthly_xlsx(target: str, children: QuerySet[Child]) -> tuple[bytes, int]:
         title = _("To education")
     else:
         headers = [
+            _("Township"),
             _("Village"),
             _("Full name"),
             _("Gender"),
@@ -172,6 +180,7 @@ def monthly_xlsx(target: str, children: QuerySet[Child]) -> tuple[bytes, int]:
         for child in registered.iterator(chunk_size=2000):
             rows.append(
                 (
+                    _township(child),
                     child.hukou_village.name,
                     child.name,
                     child.get_gender_display(),
