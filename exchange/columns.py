@@ -18,6 +18,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from exchange.ledger.keys import LEDGER_KEYS as _LEDGER_KEY_HEADERS
+
 HUKOU: Final = "hukou"
 SCHOOL: Final = "school"
 LEDGER: Final = "ledger"
@@ -235,42 +237,9 @@ SCHOOL_COLUMNS: Final = (
     ),
 )
 
-# One key per column of registry.exports.ledger_headers(), in the same order.
-LEDGER_KEYS: Final = (
-    "no",
-    "township",
-    "village",
-    "name",
-    "gender",
-    "ethnicity",
-    "birth_date",
-    "id_number",
-    "health",
-    "schooling",
-    "school",
-    "grade",
-    "is_boarding",
-    "living_arrangement",
-    "father_name",
-    "father_id_number",
-    "father_phone",
-    "father_status",
-    "father_work_place",
-    "mother_name",
-    "mother_id_number",
-    "mother_phone",
-    "mother_status",
-    "mother_work_place",
-    "guardian_name",
-    "guardian_relationship",
-    "guardian_phone",
-    "guardianship_type",
-    "guardianship_assessment",
-    "left_behind_kind",
-    "flags",
-    "status",
-    "entry_date",
-)
+# One key per column of registry.exports.ledger_headers(), in the same order; the list itself is
+# exchange.ledger.keys', which the ledger import reads the same columns by.
+LEDGER_KEYS: Final = tuple(key for key, _header in _LEDGER_KEY_HEADERS)
 LEDGER_REQUIRED: Final = frozenset({"name", "village"})
 _LEDGER_TYPES: Final = {
     "birth_date": DATE,

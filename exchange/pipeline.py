@@ -35,6 +35,7 @@ from exchange.models import (
     StudentStatus,
 )
 from exchange.parsing import FileRejected, ParsedTable, read_table
+from exchange.selectors import significant
 from exchange.validation import RegionIndex, validate
 from regions.models import Region
 
@@ -124,7 +125,7 @@ def import_rows(batch: ImportBatch) -> Import:
         table,
         regions=RegionIndex.build(county_prefix(batch.region_code)),
         today=timezone.localdate(),
-        batch_prefix=_significant(batch.region_code),
+        batch_prefix=significant(batch.region_code),
     )
     rejected = store_errors(batch, checked.errors)
     _update(batch, phase=Phase.STAGE, rows_rejected=rejected)
@@ -145,19 +146,11 @@ def import_rows(batch: ImportBatch) -> Import:
     return Import(table.rows_total, staged, rejected, time.perf_counter() - started)
 
 
-def _significant(code: str) -> str:
-    """The prefix that a 12-digit code stands for: 350303104000 → 350303104."""
-    for size in (2, 4, 6, 9):
-        if code[size:].strip("0") == "":
-            return code[:size]
-    return code
-
-
 def reconcile(batch: ImportBatch) -> tuple[int, pl.DataFrame]:
     """How many source rows match a registry child, and the discrepancies, as a frame."""
     today = timezone.localdate()
     limit = settings.LEFT_BEHIND_AGE_LIMIT
-    registry = frames.registry_frame(_significant(batch.region_code))
+    registry = frames.registry_frame(significant(batch.region_code))
     stats: dict[str, int] = {"matched": 0}
     if batch.kind == SourceKind.HUKOU:
         found = matching.reconcile_hukou(
@@ -300,7 +293,7 @@ def _process_ledger(batch: ImportBatch) -> None:
     _update(batch, phase=Phase.READ)
     table = read(batch)
     _update(batch, phase=Phase.VALIDATE)
-    plan = plan_ledger(table.frame, actor=batch.created_by, region_prefix=_significant(batch.region_code))
+    plan = plan_ledger(table.frame, actor=batch.created_by, region_prefix=significant(batch.region_code))
     errors = plan.errors_frame()
     rejected = store_errors(batch, errors)
     _update(

@@ -37,6 +37,7 @@ from exchange.models import (
     SourceKind,
     StudentRecord,
 )
+from exchange.selectors import significant
 from registry.codes import ChildStatus, ExitReason
 from registry.models import Child
 from worklist.models import ItemKind, ItemStatus, WorkItem
@@ -229,7 +230,7 @@ def _apply_ledger(actor: Any, batch: ImportBatch) -> dict[str, Any]:
     from exchange.ledger import apply_ledger, plan_ledger
 
     table = pipeline.read(batch)
-    plan = plan_ledger(table.frame, actor=actor, region_prefix=pipeline._significant(batch.region_code))
+    plan = plan_ledger(table.frame, actor=actor, region_prefix=significant(batch.region_code))
     if plan.error_count():
         raise ValidationError(_("The ledger has rejected rows; correct them and upload the file again."))
     return apply_ledger(plan, actor=actor, batch=batch)
@@ -323,7 +324,7 @@ def _apply_findings(actor: Any, batch: ImportBatch, found: pl.DataFrame) -> dict
         return {"opened": 0, "updated": updated, "already_open": 0}
     existing = set(
         Discrepancy.objects.filter(
-            region_code__startswith=pipeline._significant(batch.region_code), status=DiscrepancyStatus.OPEN
+            region_code__startswith=significant(batch.region_code), status=DiscrepancyStatus.OPEN
         ).values_list("key", flat=True)
     )
     source = frames.hukou_frame(batch) if batch.kind == SourceKind.HUKOU else frames.student_frame(batch)
