@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-import xlsxwriter  # type: ignore[import-untyped]
 from django.db import models
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from core.exports import FORMULA_STARTS, date_text, safe_cell
+from core.exports import date_text
 from core.idnumber import mask, mask_phone
+from core.xlsx import sheet_bytes
 from registry.eligibility import FLAG_LABELS, KIND_LABELS
 from registry.models import Child, EntrustedGuardian, FamilyMember
 
@@ -199,38 +198,9 @@ TEXT_COLUMNS = {7: 20, 15: 20, 16: 14, 20: 20, 21: 14, 26: 14}  # column index: 
 
 
 def workbook_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """A one-sheet workbook written with XlsxWriter in constant-memory mode: each row goes to a
-    temporary file as soon as the next one starts, so memory does not grow with the ledger.
-
-    Text that a spreadsheet would run as a formula gets a leading apostrophe (``core.exports``'s
-    rule); strings are never turned into formulas, numbers or links.
-    """
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(
-        buffer,
-        {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False},
-    )
-    sheet = workbook.add_worksheet(title[:31])
-    text = workbook.add_format({"num_format": "@"})
-    for column, width in TEXT_COLUMNS.items():
-        if column < len(headers):
-            sheet.set_column(column, column, width, text)
-    sheet.freeze_panes(1, 0)
-    bold = workbook.add_format({"bold": True})
-    for column, header in enumerate(headers):
-        sheet.write_string(0, column, safe_cell(str(header)), bold)
-    write_string, write_number = sheet.write_string, sheet.write_number
-    for number, row in enumerate(rows, start=1):
-        for column, value in enumerate(row):
-            if isinstance(value, str):
-                if value:
-                    write_string(number, column, "'" + value if value.startswith(FORMULA_STARTS) else value)
-            elif isinstance(value, (int, float)) and not isinstance(value, bool):
-                write_number(number, column, value)
-            elif value is not None:
-                write_string(number, column, str(safe_cell(str(value))))
-    workbook.close()
-    return buffer.getvalue()
+    """The ledger's workbook: ``core.xlsx`` writes it row by row (formulas neutralised, ID and
+    phone columns formatted as text)."""
+    return sheet_bytes(title, headers, rows, text_columns=TEXT_COLUMNS)
 
 
 def ledger_xlsx(children: QuerySet[Child], *, full: bool) -> tuple[bytes, int]:
