@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ipaddress
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -40,6 +41,33 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             reset_client_ip(token)
+
+
+# When the session was last saved by SessionTouchMiddleware (seconds since the epoch).
+SESSION_TOUCHED = "touched"
+
+
+class SessionTouchMiddleware:
+    """The idle timeout without a database write on every request.
+
+    A signed-in user's session is marked modified (so SessionMiddleware saves it with a new expiry)
+    only when it was last touched SESSION_TOUCH_SECONDS ago or more. Reads of a session that has
+    expired in the database fail as before: the user is signed out after the idle time.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        if session is not None and user is not None and user.is_authenticated:
+            now = int(time.time())
+            touched = session.get(SESSION_TOUCHED)
+            if not isinstance(touched, int) or now - touched >= settings.SESSION_TOUCH_SECONDS:
+                session[SESSION_TOUCHED] = now
+        return response
 
 
 def forget_session_caches(request: HttpRequest) -> None:

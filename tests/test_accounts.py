@@ -72,7 +72,30 @@ def test_lockout_and_idle_defaults() -> None:
     assert settings.AXES_FAILURE_LIMIT == 5
     assert settings.AXES_COOLOFF_TIME.total_seconds() == 15 * 60
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert settings.SESSION_TOUCH_SECONDS == 60
+
+
+def test_session_expiry_moves_at_most_once_a_minute(cast: Cast) -> None:
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    client = client_for(cast.director_a)
+    assert client.get(reverse("home")).status_code == 200
+    # An early expiry, as if the last save had been 29 minutes ago, and touched just now: a request
+    # within the minute does not write the session.
+    soon = timezone.now() + timedelta(minutes=1)
+    Session.objects.update(expire_date=soon)
+    assert client.get(reverse("home")).status_code == 200
+    assert Session.objects.get().expire_date == soon
+    # Touched a minute ago or more: the next request moves the expiry 30 minutes ahead.
+    session = client.session
+    session["touched"] -= settings.SESSION_TOUCH_SECONDS
+    session.save()
+    Session.objects.update(expire_date=soon)
+    assert client.get(reverse("home")).status_code == 200
+    assert Session.objects.get().expire_date > timezone.now() + timedelta(minutes=29)
 
 
 def test_idle_session_expires(cast: Cast) -> None:
