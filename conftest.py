@@ -18,6 +18,15 @@ from regions.models import Kind, Level, Region
 from tests.factories import PASSWORD, OrganisationFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache: lists kept per jurisdiction (registry.selectors) must
+    not carry one test's villages and schools into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @dataclass
 class Cast:
     county: Region

@@ -15,7 +15,7 @@ from exchange.models import (
     RowError,
     SourceKind,
 )
-from regions.models import Region
+from regions.models import Region, significant_prefix
 
 
 def batches(user: Any) -> QuerySet[ImportBatch]:
@@ -46,11 +46,7 @@ def open_discrepancy_count(prefix: str) -> int:
     return Discrepancy.objects.filter(region_code__startswith=prefix, status=DiscrepancyStatus.OPEN).count()
 
 
-def significant(code: str) -> str:
-    for size in (2, 4, 6, 9):
-        if code[size:].strip("0") == "":
-            return code[:size]
-    return code
+significant = significant_prefix
 
 
 def completeness(user: Any, region: Region) -> list[dict[str, Any]]:

@@ -31,6 +31,15 @@ PREFIX_LENGTH = {
 LEVEL_DEPTH = {level: depth for depth, level in enumerate(PREFIX_LENGTH)}
 
 
+def significant_prefix(code: str) -> str:
+    """The digits of a 12-digit code that identify its region, read from the code alone: a
+    level's digits are never all zero, so "350303104000" is the township 350303104."""
+    for size in (2, 4, 6, 9):
+        if code[size:].strip("0") == "":
+            return code[:size]
+    return code
+
+
 class Kind(models.TextChoices):
     PROVINCE = "province", _("Province")
     PREFECTURE = "prefecture", _("Prefecture-level city")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -30,6 +30,9 @@ from registry.models import Child, EntrustedGuardian, FamilyMember
 from registry.services import CHILD_FIELDS
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# Father and mother (GB/T 4761: 51 father, 52 mother, 57 stepfather, 58 stepmother) and the sex
+# their ID number must carry.
+PARENT_SEX = {"51": "1", "57": "1", "52": "2", "58": "2"}
 SCHOOLING_WITH_SCHOOL = {"kindergarten", "primary", "junior", "senior", "vocational"}
 
 
@@ -50,6 +53,19 @@ def loosen_id_field(form: forms.BaseForm) -> None:
     field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
     field.max_length = 30  # type: ignore[attr-defined]
     field.widget.attrs["maxlength"] = "30"
+
+
+def _check_id_against_birth_date(form: forms.BaseForm, data: dict[str, Any]) -> None:
+    """The birth date and the ID number must agree; a blank birth date is taken from the ID (a
+    guardian's age, for one, decides whether the child is left without a capable guardian)."""
+    number, born = data.get("id_number"), data.get("birth_date")
+    if not number or "birth_date" in form.errors:
+        return
+    from_id = parse(number).birth_date
+    if born is None:
+        data["birth_date"] = from_id
+    elif born != from_id:
+        form.add_error("birth_date", _("The ID number gives the birth date %(date)s.") % {"date": from_id.isoformat()})
 
 
 def _not_future(value: date | None) -> date | None:
@@ -124,16 +140,12 @@ class ChildForm(BootstrapFormMixin, forms.ModelForm[Child]):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        number, born, gender = data.get("id_number"), data.get("birth_date"), data.get("gender")
+        number, gender = data.get("id_number"), data.get("gender")
         if not number and not data.get("hukou_unregistered") and "id_number" not in self.errors:
             self.add_error("id_number", _("Enter the ID number, or tick “household not registered”."))
         if number:
             parsed = parse(number)
-            if born and parsed.birth_date != born:
-                self.add_error(
-                    "birth_date",
-                    _("The ID number gives the birth date %(date)s.") % {"date": parsed.birth_date.isoformat()},
-                )
+            _check_id_against_birth_date(self, data)
             if gender in ("1", "2") and parsed.sex != gender:
                 self.add_error(
                     "gender",
@@ -249,6 +261,15 @@ class FamilyMemberForm(BootstrapFormMixin, forms.ModelForm[FamilyMember]):
             and "work_place" not in self.errors
         ):
             self.add_error("work_place", _("Where does this person work?"))
+        _check_id_against_birth_date(self, data)
+        number, relationship = data.get("id_number"), data.get("relationship")
+        if number and relationship in PARENT_SEX and parse(number).sex != PARENT_SEX[relationship]:
+            self.add_error(
+                "id_number",
+                _("This ID number belongs to a man: check the relationship or the number.")
+                if parse(number).sex == "1"
+                else _("This ID number belongs to a woman: check the relationship or the number."),
+            )
         left, returned = data.get("left_on"), data.get("last_returned_on")
         if left and returned and returned < left:
             self.add_error("last_returned_on", _("The last return cannot be before leaving."))
@@ -306,6 +327,7 @@ class GuardianForm(BootstrapFormMixin, forms.ModelForm[EntrustedGuardian]):
             self.add_error("relationship", _("Choose the guardian's relationship to the child."))
         if not data.get("name") and any(data.get(k) for k in ("id_number", "phone", "address", "relationship")):
             self.add_error("name", _("Enter the guardian's name."))
+        _check_id_against_birth_date(self, data)
         return data
 
     def values(self) -> dict[str, Any] | None:
@@ -343,8 +365,10 @@ class ChildFilterForm(BootstrapFormMixin, forms.Form):
             }
         ),
     )
-    village = forms.ChoiceField(label=_("Village or community"), required=False)
-    school = forms.TypedChoiceField(label=_("school"), required=False, coerce=int, empty_value=None)
+    # The village and school lists are long (a county has 200 villages): they are checked against
+    # the lists in clean_*() and rendered by the view, not through ChoiceField's choice machinery.
+    village = forms.CharField(label=_("Village or community"), required=False)
+    school = forms.CharField(label=_("school"), required=False)
     status = forms.ChoiceField(label=_("status"), required=False, choices=[("", _("Not exited")), *ChildStatus.choices])
     left_behind = forms.ChoiceField(
         label=_("left-behind child"),
@@ -374,10 +398,32 @@ class ChildFilterForm(BootstrapFormMixin, forms.Form):
         ],
     )
 
-    def __init__(self, *args: Any, villages: Any, schools: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, villages: Sequence[tuple[str, str]], schools: Sequence[tuple[int, str]], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["school"].choices = [("", _("All schools")), *[(s.pk, s.name) for s in schools]]  # type: ignore[attr-defined]
-        self.fields["village"].choices = [("", _("All villages")), *villages]  # type: ignore[attr-defined]
+        self.village_choices = villages
+        self.school_choices = schools
+
+    @staticmethod
+    def _invalid(value: str) -> forms.ValidationError:
+        return forms.ValidationError(
+            forms.ChoiceField.default_error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
+
+    def clean_village(self) -> str:
+        value: str = self.cleaned_data.get("village", "")
+        if value and value not in {code for code, _label in self.village_choices}:
+            raise self._invalid(value)
+        return value
+
+    def clean_school(self) -> int | None:
+        value: str = self.cleaned_data.get("school", "")
+        if not value:
+            return None
+        if not value.isdigit() or int(value) not in {pk for pk, _name in self.school_choices}:
+            raise self._invalid(value)
+        return int(value)
 
 
 class TransferForm(BootstrapFormMixin, forms.Form):

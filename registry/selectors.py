@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.expressions import OrderBy
@@ -15,7 +16,8 @@ from accounts.models import Organisation
 from accounts.roles import OrgKind
 from core.idnumber import one_edit_apart
 from core.models import AuditEvent
-from regions.models import Level, Region
+from core.scoping import scope_prefix_of
+from regions.models import Level, Region, significant_prefix
 from registry.codes import ChildStatus
 from registry.models import Child, ChildNameKey
 from registry.pinyin import name_keys, normalise_query
@@ -85,8 +87,12 @@ def children_for(user: Any, filters: ChildFilters | None = None) -> QuerySet[Chi
     if condition is not None:
         qs = qs.filter(condition)
     if filters.village:
-        area = Region.objects.for_user(user).filter(code=filters.village).first()
-        qs = qs.filter(_prefix_range("region_code", area.prefix)) if area is not None else qs.none()
+        # The area is read from its code (no lookup); one outside the user's jurisdiction matches nothing.
+        area, scope = significant_prefix(filters.village), scope_prefix_of(user)
+        if scope is not None and filters.village.isdigit() and len(filters.village) == 12 and area.startswith(scope):
+            qs = qs.filter(_prefix_range("region_code", area))
+        else:
+            qs = qs.none()
     if filters.school:
         qs = qs.filter(school_id=filters.school)
     if filters.status:
@@ -154,10 +160,23 @@ def villages_for(user: Any) -> QuerySet[Region]:
     return Region.objects.for_user(user).active().filter(level=Level.VILLAGE).select_related("parent").order_by("code")
 
 
+# The filter lists (a county's villages, its schools) are names, not personal data, and change a few
+# times a year: each process keeps them for this many seconds instead of reading them per request.
+CHOICES_SECONDS = 300
+
+
 def village_choices(user: Any) -> list[tuple[str, str]]:
-    """(code, "township village") for the filter list: plain values, no model instances."""
-    rows = villages_for(user).values_list("code", "parent__name", "name")
-    return [(code, f"{township or ''} {name}") for code, township, name in rows]
+    """(code, "township village") for the filter list: plain values, no model instances.
+
+    Kept per jurisdiction in the cache for CHOICES_SECONDS: a new or renamed village appears in the
+    list within that time."""
+    key = f"registry:village-choices:{scope_prefix_of(user)}"
+    choices: list[tuple[str, str]] | None = cache.get(key)
+    if choices is None:
+        rows = villages_for(user).values_list("code", "parent__name", "name")
+        choices = [(code, f"{township or ''} {name}") for code, township, name in rows]
+        cache.set(key, choices, CHOICES_SECONDS)
+    return choices
 
 
 def county_villages(region_code: str) -> QuerySet[Region]:
@@ -182,8 +201,15 @@ class SchoolChoice(NamedTuple):
 
 
 def school_choices(region_code: str) -> list[SchoolChoice]:
-    """``schools_near()`` as plain (pk, name) values, for the list filter: no model instances."""
-    return [SchoolChoice(pk, name) for pk, name in schools_near(region_code).values_list("pk", "name")]
+    """``schools_near()`` as plain (pk, name) values, for the list filter: no model instances.
+
+    Kept per county in the cache for CHOICES_SECONDS, as the village list is."""
+    key = f"registry:school-choices:{region_code[:6]}"
+    choices: list[SchoolChoice] | None = cache.get(key)
+    if choices is None:
+        choices = [SchoolChoice(pk, name) for pk, name in schools_near(region_code).values_list("pk", "name")]
+        cache.set(key, choices, CHOICES_SECONDS)
+    return choices
 
 
 def timeline(child: Child) -> QuerySet[AuditEvent]:

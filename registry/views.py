@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from functools import lru_cache
 from html import escape
 from typing import Any
 from urllib.parse import quote
@@ -78,19 +79,24 @@ LIST_MAX_PAGES = 50
 _SELECTED = " selected"
 
 
-def _select(field: BoundField) -> SafeString:
+@lru_cache(maxsize=256)
+def _options(choices: tuple[tuple[Any, Any], ...]) -> str:
+    """The ``<option>``s of a list, none selected; kept per list (a county's 200 villages are the
+    same on every request). Every value and label goes through ``html.escape``."""
+    return "".join(f'<option value="{escape(str(code))}">{escape(str(label))}</option>' for code, label in choices)
+
+
+def _select(field: BoundField, choices: Any = None) -> SafeString:
     """A filter's ``<select>``, the markup of Django's widget template, built without a template.
 
     Rendering a ``<select>`` through the widget templates costs a template render per option;
-    a county's village list has 200 options, and the filter form is on every list page. Every
-    value and label goes through ``html.escape``.
+    a county's village list has 200 options, and the filter form is on every list page.
     """
     value = field.value()
     selected = "" if value is None else str(value)
-    options = "".join(
-        f'<option value="{escape(str(code))}"{_SELECTED if str(code) == selected else ""}>{escape(str(label))}</option>'
-        for code, label in field.field.choices  # type: ignore[attr-defined]
-    )
+    options = _options(tuple((str(code), str(label)) for code, label in choices or field.field.choices))  # type: ignore[attr-defined]
+    chosen = f'<option value="{escape(selected)}">'
+    options = options.replace(chosen, chosen[:-1] + _SELECTED + ">", 1)
     attrs = flatatt({"name": field.html_name, **field.field.widget.attrs, "id": field.auto_id})
     return mark_safe(f"<select{attrs}>{options}</select>")  # noqa: S308  (attrs by flatatt, the rest escaped above)
 
@@ -105,7 +111,9 @@ def _search_input(field: BoundField) -> SafeString:
 
 
 def _filter_controls(form: ChildFilterForm) -> dict[str, SafeString]:
-    controls = {name: _select(form[name]) for name in ("village", "school", "status", "left_behind", "flag", "sort")}
+    controls = {name: _select(form[name]) for name in ("status", "left_behind", "flag", "sort")}
+    controls["village"] = _select(form["village"], [("", _("All villages")), *form.village_choices])
+    controls["school"] = _select(form["school"], [("", _("All schools")), *form.school_choices])
     controls["q"] = _search_input(form["q"])
     return controls
 

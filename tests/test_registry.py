@@ -358,6 +358,60 @@ def test_filter_by_school_status_and_flag(cast: Cast) -> None:
     assert "在校生" in body and "别校生" in body
 
 
+def test_filter_by_village_and_area_codes(cast: Cast) -> None:
+    from registry import selectors
+
+    make_child(cast.village_a, actor=cast.district_admin, name="甲村童")
+    make_child(cast.village_b, actor=cast.district_admin, name="乙村童")
+    client = client_for(cast.district_admin)
+    body = client.get(reverse("child_list"), {"village": cast.village_a.code}).content.decode()
+    assert "甲村童" in body and "乙村童" not in body
+    assert f'<option value="{cast.village_a.code}" selected>' in body
+    # A village of another township is not in the supervisor's list: the filter is refused and
+    # the list stays unfiltered within the jurisdiction.
+    body = client_for(cast.supervisor_a).get(reverse("child_list"), {"village": cast.village_b.code}).content.decode()
+    assert "甲村童" in body and "乙村童" not in body
+    # Read from the code alone: a township code selects its villages; out of scope or malformed, nothing.
+    township = selectors.ChildFilters(village=cast.township_a.code)
+    assert [c.name for c in selectors.children_for(cast.district_admin, township)] == ["甲村童"]
+    for code in (cast.village_b.code, "35030310400x", "3503"):
+        assert not selectors.children_for(cast.supervisor_a, selectors.ChildFilters(village=code)).exists()
+
+
+def test_family_and_guardian_ids_agree_with_birth_date_and_sex(cast: Cast) -> None:
+    client = client_for(cast.director_a)
+    father_born = date(1985, 6, 1)
+    # The guardian's birth date, left blank, is read from the ID number (her age counts for eligibility).
+    grandmother = id_for(date(1950, 4, 2), "122")  # 17th digit even: a woman
+    response = client.post(
+        reverse("child_create"),
+        form_data(
+            cast,
+            **{"family-0-id_number": id_for(father_born, "131"), "guardian-id_number": grandmother},
+            **{"guardian-birth_date": ""},
+        ),
+    )
+    assert response.status_code == 302
+    child = Child.objects.get()
+    assert child.guardian.birth_date == date(1950, 4, 2)
+    assert child.family.get(relationship="51").birth_date == father_born
+
+    # A birth date that contradicts the ID, and a father whose ID number is a woman's: each at its field.
+    errors = client.post(
+        reverse("child_create"),
+        form_data(
+            cast,
+            id_number=id_for(date(2016, 3, 5), "153"),
+            **{"family-0-id_number": id_for(father_born, "142"), "guardian-id_number": grandmother},
+            **{"family-1-id_number": id_for(date(1987, 1, 1), "162"), "family-1-birth_date": "1987-01-02"},
+        ),
+    ).content.decode()
+    assert "身份证号码显示此人为女性" in errors
+    assert "1987-01-01" in errors
+    assert "1950-04-02" in errors  # the guardian: typed 1950-01-01, the ID says 1950-04-02
+    assert Child.objects.count() == 1
+
+
 def test_id_pasted_with_spaces_is_accepted(cast: Cast) -> None:
     number = id_for(date(2016, 3, 5), "123")
     spaced = f"{number[:6]} {number[6:14]} {number[14:]}"
