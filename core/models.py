@@ -112,12 +112,18 @@ class AuditEvent(models.Model):
                 model = apps.get_model(self.object_type)
             except (LookupError, ValueError):
                 model = None
-        rows = []
-        for name, values in (self.changes or {}).items():
-            label = name
-            if model is not None:
-                with contextlib.suppress(FieldDoesNotExist):
-                    label = str(model._meta.get_field(name).verbose_name)
-            old, new = [*values, None, None][:2] if isinstance(values, list) else (None, values)
-            rows.append((label, _readable(old), _readable(new)))
-        return rows
+        return change_rows(model, self.changes)
+
+
+def change_rows(model: type[models.Model] | None, changes: dict[str, Any] | None) -> list[tuple[str, Any, Any]]:
+    """``{field: [old, new]}`` as rows of (label, old, new): a field's verbose name where ``model``
+    has such a field, otherwise the key as it is (a family member's "母亲李母 · 外出情况")."""
+    rows = []
+    for name, values in (changes or {}).items():
+        label = name
+        if model is not None:
+            with contextlib.suppress(FieldDoesNotExist):
+                label = str(getattr(model._meta.get_field(name), "verbose_name", name))
+        old, new = [*values, None, None][:2] if isinstance(values, list) else (None, values)
+        rows.append((label, _readable(old), _readable(new)))
+    return rows

@@ -15,9 +15,13 @@ class RegistryConfig(AppConfig):
                 "child.update": _("Changed a child's file"),
                 "child.submit": _("Submitted for review"),
                 "child.approve": _("Approved by the township"),
+                # Kept for the history written before changes were held for review.
                 "child.approve_change": _("Change accepted by the township"),
+                "child.propose_change": _("Change sent for review (not yet applied)"),
+                "child.accept_change": _("Change accepted by the township and applied"),
                 "child.return": _("Returned for correction"),
                 "child.return_change": _("Change returned for correction"),
+                "child.withdraw_change": _("Change withdrawn"),
                 "child.confirm": _("Entry confirmed by the district"),
                 "child.propose_exit": _("Exit proposed"),
                 "child.exit": _("Exit confirmed"),

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
-from core.models import TimeStampedModel
+from core.models import TimeStampedModel, change_rows
 from core.scoping import ScopedQuerySet
 from regions.models import Region
 from registry.codes import (
@@ -284,3 +284,81 @@ class ChildTransfer(TimeStampedModel):
     @property
     def audit_region_code(self) -> str:
         return self.from_code
+
+
+class ChangeStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting review")
+    RETURNED = "returned", _("Returned to the village")
+    ACCEPTED = "accepted", _("Accepted")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# A proposal the village still has to act on (returned) or the township has to decide (pending).
+OPEN_CHANGE_STATUSES = (ChangeStatus.PENDING, ChangeStatus.RETURNED)
+
+
+class ChildChange(TimeStampedModel):
+    """A village's change to a registered file, held until the township accepts it.
+
+    ``values``, ``members`` and ``guardian`` are the whole proposed file in plain JSON (dates as
+    ISO text, foreign keys as primary keys; see ``registry.changes``); ``base`` is the file as it
+    was when the village made the change, so that a change made on a file someone has changed
+    since is recognised; ``changes`` is what the change does, as the audit trail would record it.
+    A new entrustment scan is kept on the proposal until it is accepted.
+    """
+
+    scope_path: ClassVar[str] = "child__region_code"
+
+    child = models.ForeignKey(Child, verbose_name=_("child"), on_delete=models.CASCADE, related_name="proposed_changes")
+    values = models.JSONField(_("proposed values"), default=dict)
+    members = models.JSONField(_("proposed family members"), default=list)
+    guardian = models.JSONField(_("proposed entrusted guardian"), null=True, blank=True)
+    base = models.JSONField(_("the file when the change was made"), default=dict)
+    changes = models.JSONField(_("changed fields"), default=dict)
+    entrustment_scan = models.FileField(_("entrustment confirmation scan"), upload_to="entrustments/%Y/", blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ChangeStatus.choices, default=ChangeStatus.PENDING, db_index=True
+    )
+    review_comment = models.CharField(_("review comment"), max_length=500, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("proposed change")
+        verbose_name_plural = _("proposed changes")
+        ordering = ["-proposed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=models.Q(status__in=["pending", "returned"]),
+                name="childchange_one_open_per_child",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.child} · {self.get_status_display()}"
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.child.region_code
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_CHANGE_STATUSES
+
+    def change_rows(self) -> list[tuple[str, object, object]]:
+        """What the change does, field by field, labelled like the history of the file."""
+        return change_rows(Child, self.changes)

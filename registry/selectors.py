@@ -18,8 +18,9 @@ from core.idnumber import one_edit_apart
 from core.models import AuditEvent
 from core.scoping import scope_prefix_of
 from regions.models import Level, Region, significant_prefix
+from registry import changes
 from registry.codes import ChildStatus
-from registry.models import Child, ChildNameKey
+from registry.models import OPEN_CHANGE_STATUSES, Child, ChildChange, ChildNameKey
 from registry.pinyin import name_keys, normalise_query
 
 SORTS = {
@@ -217,6 +218,34 @@ def school_choices(region_code: str) -> list[SchoolChoice]:
         choices = [SchoolChoice(pk, name) for pk, name in schools_near(region_code).values_list("pk", "name")]
         cache.set(key, choices, CHOICES_SECONDS)
     return choices
+
+
+@dataclass
+class ChangeReview:
+    """A village's change to a file that is still open, as the dossier and the edit form show it."""
+
+    change: ChildChange
+    rows: list[tuple[str, Any, Any]]
+    stale: bool  # the file has been changed since the change was made
+    stale_event: AuditEvent | None  # the last such write: who and when
+
+
+def open_change(user: Any, child: Child) -> ChangeReview | None:
+    change = (
+        ChildChange.objects.for_user(user)
+        .filter(child=child, status__in=OPEN_CHANGE_STATUSES)
+        .select_related("proposed_by", "decided_by")
+        .first()
+    )
+    if change is None:
+        return None
+    stale = changes.is_stale(change, child)
+    return ChangeReview(
+        change=change,
+        rows=change.change_rows(),
+        stale=stale,
+        stale_event=changes.stale_by(change, child) if stale else None,
+    )
 
 
 def timeline(child: Child) -> QuerySet[AuditEvent]:

@@ -22,10 +22,20 @@ from core import audit
 from regions.models import Level, Region
 from registry.codes import AssistanceKind, ChildStatus, IncomeSource, PovertyFlag
 from registry.eligibility import ChildFacts, GuardianFacts, ParentFacts, Thresholds, age_on, evaluate
-from registry.models import Child, ChildNameKey, ChildTransfer, EntrustedGuardian, FamilyMember, TransferStatus
+from registry.models import (
+    OPEN_CHANGE_STATUSES,
+    ChangeStatus,
+    Child,
+    ChildChange,
+    ChildNameKey,
+    ChildTransfer,
+    EntrustedGuardian,
+    FamilyMember,
+    TransferStatus,
+)
 from registry.pinyin import name_keys
 from worklist import services as worklist
-from worklist.models import ItemKind
+from worklist.models import ItemKind, ItemStatus, WorkItem
 
 CHILD_FIELDS = (
     "name",
@@ -295,6 +305,11 @@ def _check_parents(members: list[MemberData]) -> None:
         raise ValidationError(_("A child has one father and one mother in the file; record step-parents as such."))
 
 
+def change_needs_review(actor: User, child: Child) -> bool:
+    """A village's change to a registered file waits for the township (registry.changes)."""
+    return actor.role == Role.VILLAGE_DIRECTOR and child.status == ChildStatus.REGISTERED
+
+
 @transaction.atomic
 def child_save(
     *,
@@ -304,16 +319,46 @@ def child_save(
     guardian: Mapping[str, Any] | None,
     child: Child | None = None,
 ) -> Child:
-    """Create a child's file (a draft) or change one; the whole file in one step."""
+    """Create a child's file (a draft) or change one; the whole file in one step.
+
+    A village's change to a registered file is not written: it is held for the township's review
+    (``registry.changes.change_propose``), after the same checks as a direct save.
+    """
     if not has_perm(actor, Perm.EDIT_CHILDREN):
         raise PermissionDenied
-    creating = child is None
     if child is not None:
         _check_in_scope(actor, child)
         if actor.role == Role.VILLAGE_DIRECTOR and child.status not in EDITABLE_BY_VILLAGE:
             raise ValidationError(_("This file is being reviewed and cannot be changed now."))
         if child.status == ChildStatus.EXITED:
             raise ValidationError(_("This child has exited the registry; the file is kept read-only."))
+        if change_needs_review(actor, child):
+            from registry import changes  # registry.changes builds on this module
+
+            changes.change_propose(actor=actor, child=child, values=values, members=members, guardian=guardian)
+            child.refresh_from_db()
+            return child
+    saved, _changes = write_file(actor=actor, values=values, members=members, guardian=guardian, child=child)
+    return saved
+
+
+def write_file(
+    *,
+    actor: User,
+    values: Mapping[str, Any],
+    members: list[MemberData],
+    guardian: Mapping[str, Any] | None,
+    child: Child | None = None,
+    action: str = "",
+    detail: str = "",
+    report_lives_alone: bool = True,
+) -> tuple[Child, dict[str, list[Any]]]:
+    """Write the whole file, audited; the one path of a direct save and of an accepted change.
+
+    Returns the child and what changed, as recorded in the audit trail. Callers hold the
+    transaction and have checked who may write.
+    """
+    creating = child is None
     village = values.get("hukou_village") or (child.hukou_village if child else None)
     if village is None:
         raise ValidationError({"hukou_village": _("Choose a village or community.")})
@@ -324,7 +369,9 @@ def child_save(
     child = child or Child(created_by=actor)
     for key in CHILD_FIELDS:
         if key in values:
-            setattr(child, key, values[key])
+            # A cleared upload comes from the form as False; the file field stores no name.
+            value = "" if key == "entrustment_scan" and values[key] is False else values[key]
+            setattr(child, key, value)
     child.id_number = (child.id_number or "").upper()
     child.id_reversed = child.id_number[::-1]
     child.region_code = child.hukou_village.code
@@ -342,33 +389,37 @@ def child_save(
     audit.record(
         actor=actor,
         kind="write",
-        action="child.create" if creating else "child.update",
+        action=action or ("child.create" if creating else "child.update"),
         obj=child,
         changes=changes,
+        detail=detail,
     )
-    if "lives_alone" in child.flags and not was_alone:
-        # Living alone without a guardian is a mandatory-report situation: the township must
-        # verify it and report it to the police at once, whatever stage the file is at.
-        _child_item(
-            actor=actor,
-            kind=ItemKind.LIVES_ALONE,
-            title=_("%(name)s lives alone without a guardian: verify and report to the police") % {"name": child.name},
-            owner_organisation=_township_government(child),
-            owner_role=Role.TOWNSHIP_SUPERVISOR,
-            due_in_days=1,
-            child=child,
-        )
-    if not creating and child.status == ChildStatus.REGISTERED and actor.role == Role.VILLAGE_DIRECTOR and changes:
-        # A registered file changed by the village goes to the township for review.
-        _child_item(
-            actor=actor,
-            kind=ItemKind.REVIEW_CHILD,
-            title=_("Changes to the file of %(name)s") % {"name": child.name},
-            owner_organisation=_township_government(child),
-            owner_role=Role.TOWNSHIP_SUPERVISOR,
-            child=child,
-        )
-    return child
+    if "lives_alone" in child.flags and not was_alone and report_lives_alone:
+        raise_lives_alone(actor=actor, child=child)
+    return child, changes
+
+
+def raise_lives_alone(*, actor: Any, child: Child, note: str = "") -> None:
+    """Living alone without a guardian is a mandatory-report situation: the township must verify
+    it and report it to the police at once, whatever stage the file (or a change to it) is at."""
+    if has_open_item(child, ItemKind.LIVES_ALONE):
+        return
+    _child_item(
+        actor=actor,
+        kind=ItemKind.LIVES_ALONE,
+        title=_("%(name)s lives alone without a guardian: verify and report to the police") % {"name": child.name},
+        owner_organisation=_township_government(child),
+        owner_role=Role.TOWNSHIP_SUPERVISOR,
+        due_in_days=1,
+        note=note,
+        child=child,
+    )
+
+
+def has_open_item(child: Child, kind: str) -> bool:
+    return WorkItem.objects.filter(
+        target_type=child._meta.label_lower, target_id=str(child.pk), kind=kind, status=ItemStatus.OPEN
+    ).exists()
 
 
 # --- Review workflow -------------------------------------------------------------------------
@@ -419,15 +470,16 @@ def child_submit(*, actor: User, child: Child) -> Child:
 
 @transaction.atomic
 def child_approve(*, actor: User, child: Child) -> Child:
-    """The township approves: a new file goes to the district for confirmation; a change is accepted."""
+    """The township approves: a new file goes to the district for confirmation; a village's change
+    to a registered file is accepted and written (registry.changes)."""
     if not has_perm(actor, Perm.REVIEW_CHILDREN):
         raise PermissionDenied
     _check_in_scope(actor, child)
     if child.status == ChildStatus.REGISTERED:
-        worklist.items_close_for(
-            actor=actor, target=child, kinds=[ItemKind.REVIEW_CHILD], resolution=_("Change accepted")
-        )
-        audit.record(actor=actor, kind="write", action="child.approve_change", obj=child)
+        from registry import changes  # registry.changes builds on this module
+
+        changes.change_accept(actor=actor, child=child)
+        child.refresh_from_db()
         return child
     child.review_comment = ""
     _transition(
@@ -451,25 +503,27 @@ def child_approve(*, actor: User, child: Child) -> Child:
 
 @transaction.atomic
 def child_return(*, actor: User, child: Child, comment: str) -> Child:
-    """The township or district returns a file (or a change) to the village with a comment."""
+    """The township or district returns a new file, or the township a village's change to a
+    registered file, to the village with a comment."""
     if not (has_perm(actor, Perm.REVIEW_CHILDREN) or has_perm(actor, Perm.CONFIRM_CHILDREN)):
         raise PermissionDenied
     if not comment.strip():
         raise ValidationError({"comment": _("Say what needs correcting.")})
     _check_in_scope(actor, child)
-    child.review_comment = comment.strip()[:500]
     if child.status == ChildStatus.REGISTERED:
-        child.save(update_fields=["review_comment", "updated_at"])
-        audit.record(actor=actor, kind="write", action="child.return_change", obj=child, detail=child.review_comment)
-    else:
-        _transition(
-            actor,
-            child,
-            allowed_from={ChildStatus.AWAITING_REVIEW, ChildStatus.AWAITING_CONFIRMATION},
-            to=ChildStatus.RETURNED,
-            action="child.return",
-            detail=child.review_comment,
-        )
+        from registry import changes  # registry.changes builds on this module
+
+        changes.change_return(actor=actor, child=child, comment=comment)
+        return child
+    child.review_comment = comment.strip()[:500]
+    _transition(
+        actor,
+        child,
+        allowed_from={ChildStatus.AWAITING_REVIEW, ChildStatus.AWAITING_CONFIRMATION},
+        to=ChildStatus.RETURNED,
+        action="child.return",
+        detail=child.review_comment,
+    )
     worklist.items_close_for(
         actor=actor, target=child, kinds=[ItemKind.REVIEW_CHILD, ItemKind.CONFIRM_ENTRY], resolution=_("Returned")
     )
@@ -539,6 +593,7 @@ def child_confirm_exit(*, actor: User, child: Child) -> Child:
     if not child.exit_reason or not child.exit_date:
         raise ValidationError(_("No exit has been proposed for this child."))
     _transition(actor, child, allowed_from={ChildStatus.REGISTERED}, to=ChildStatus.EXITED, action="child.exit")
+    _drop_open_changes(actor, child, resolution=_("The child has exited the registry"))
     worklist.items_close_for(
         actor=actor, target=child, kinds=[ItemKind.CONFIRM_EXIT, ItemKind.PROPOSED_EXIT], resolution=_("Exit confirmed")
     )
@@ -558,6 +613,19 @@ def child_reject_exit(*, actor: User, child: Child) -> Child:
         actor=actor, target=child, kinds=[ItemKind.CONFIRM_EXIT, ItemKind.PROPOSED_EXIT], resolution=_("Exit rejected")
     )
     return child
+
+
+def _drop_open_changes(actor: User, child: Child, *, resolution: str) -> None:
+    """A village's change that can no longer be decided (the child exited or moved) is dropped."""
+    for change in ChildChange.objects.select_for_update().filter(child=child, status__in=OPEN_CHANGE_STATUSES):
+        change.status = ChangeStatus.WITHDRAWN
+        change.decided_by = actor
+        change.decided_at = timezone.now()
+        change.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+        audit.record(actor=actor, kind="write", action="child.withdraw_change", obj=child, detail=resolution)
+    worklist.items_close_for(
+        actor=actor, target=child, kinds=[ItemKind.REVIEW_CHILD, ItemKind.FIX_RETURNED], resolution=resolution
+    )
 
 
 # --- Daily sweep -----------------------------------------------------------------------------
@@ -742,6 +810,7 @@ def transfer_decide(*, actor: User, transfer: ChildTransfer, accept: bool, note:
             changes=audit.diff(before, audit.snapshot(child, ["hukou_village", "region_code"])),
             detail=transfer.reason,
         )
+        _drop_open_changes(actor, child, resolution=_("The file has moved to another village"))
     else:
         audit.record(
             actor=actor, kind="write", action="child.transfer_reject", obj=child, detail=transfer.decision_note

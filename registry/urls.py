@@ -16,5 +16,6 @@ urlpatterns = [
     path("<int:pk>/print/", views.child_print, name="child_print"),
     path("<int:pk>/dossier.pdf", views.child_pdf, name="child_pdf"),
     path("<int:pk>/entrustment-scan/", views.entrustment_scan, name="entrustment_scan"),
+    path("<int:pk>/change/entrustment-scan/", views.change_scan, name="child_change_scan"),
     path("<int:pk>/<slug:action>/", views.child_action, name="child_action"),
 ]

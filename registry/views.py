@@ -28,7 +28,7 @@ from core.idnumber import mask
 from core.pagination import paginate, querystring_without_page
 from core.scoping import get_for_user_or_404
 from regions.models import Region
-from registry import exports, selectors, services
+from registry import changes, exports, selectors, services
 from registry.codes import AssistanceKind, ChildStatus, IncomeSource, PovertyFlag
 from registry.eligibility import explain
 from registry.forms import (
@@ -42,7 +42,7 @@ from registry.forms import (
     TransferForm,
     TransferRequestForm,
 )
-from registry.models import Child, ChildTransfer, EntrustedGuardian, FamilyMember
+from registry.models import ChangeStatus, Child, ChildChange, ChildTransfer, EntrustedGuardian, FamilyMember
 from registry.pdf import render_pdf
 
 NEW_FAMILY_ROWS = [
@@ -175,6 +175,14 @@ def _edit(request: HttpRequest, child: Child | None) -> HttpResponse:
     files = request.FILES if request.method == "POST" else None
     # Forms work on fresh copies: a failed save must not leave the real rows half-changed.
     form_instance = Child.objects.get(pk=child.pk) if child else Child()
+    # A village's change awaiting review (or returned) is what the village edits, unless the file
+    # has been changed under it: then the form shows the file as it is (see docs/registry.md).
+    change = selectors.open_change(user, child) if child is not None else None
+    reviewed = child is not None and services.change_needs_review(user, child)
+    proposal = change.change if change is not None and reviewed and not change.stale else None
+    if proposal is not None:
+        for key, value in changes.python_values(Child, proposal.values).items():
+            setattr(form_instance, key, value)
     initial = {"hukou_village": villages[0]} if child is None and villages.count() == 1 else None
     if child is None and request.GET.get("from_discrepancy", "").isdigit():
         # Registering a child that data matching found missing: start from what the source says.
@@ -184,10 +192,13 @@ def _edit(request: HttpRequest, child: Child | None) -> HttpResponse:
         initial = {**(initial or {}), **found} if found else initial
     form = ChildForm(post, files, instance=form_instance, villages=villages, schools=schools, initial=initial)
     family_qs = FamilyMember.objects.filter(child=child) if child else FamilyMember.objects.none()
-    formset_class = FamilyFormSet if child else _new_family_formset()
-    family = formset_class(post, queryset=family_qs, prefix="family", initial=None if child else NEW_FAMILY_ROWS)
     guardian_instance = EntrustedGuardian.objects.filter(child=child).first() if child else None
-    guardian = GuardianForm(post, instance=guardian_instance, prefix="guardian")
+    if proposal is not None and post is None:
+        family, guardian = _proposal_forms(proposal, family_qs, guardian_instance)
+    else:
+        formset_class = FamilyFormSet if child else _new_family_formset()
+        family = formset_class(post, queryset=family_qs, prefix="family", initial=None if child else NEW_FAMILY_ROWS)
+        guardian = GuardianForm(post, instance=guardian_instance, prefix="guardian")
     duplicates: selectors.DuplicateReport | None = None
 
     if post is not None and form.is_valid() and family.is_valid() and guardian.is_valid():
@@ -229,7 +240,13 @@ def _edit(request: HttpRequest, child: Child | None) -> HttpResponse:
             except ValidationError as exc:
                 _apply(form, exc)
             else:
-                messages.success(request, _("The file of %(name)s has been saved.") % {"name": saved.name})
+                if reviewed:
+                    messages.success(
+                        request,
+                        _("Your change has been sent to the township for review; the file changes once accepted."),
+                    )
+                else:
+                    messages.success(request, _("The file of %(name)s has been saved.") % {"name": saved.name})
                 if child is None and request.GET.get("from_discrepancy", "").isdigit():
                     from exchange.services import discrepancy_registered
 
@@ -238,8 +255,55 @@ def _edit(request: HttpRequest, child: Child | None) -> HttpResponse:
     return render(
         request,
         "registry/child_form.html",
-        {"form": form, "family": family, "guardian": guardian, "child": child, "duplicates": duplicates},
+        {
+            "form": form,
+            "family": family,
+            "guardian": guardian,
+            "child": child,
+            "duplicates": duplicates,
+            "change": change,
+            "reviewed": reviewed,
+            "prefilled": proposal is not None,
+        },
     )
+
+
+def _member_initial(values: dict[str, Any]) -> dict[str, Any]:
+    """A proposed family member as the initial values of its form (the place of work as typed)."""
+    initial = changes.python_values(FamilyMember, values)
+    region = initial.pop("work_region", None)
+    initial["work_place"] = region.full_name if region is not None else ""
+    return initial
+
+
+def _proposal_forms(
+    proposal: ChildChange, family_qs: Any, guardian_instance: EntrustedGuardian | None
+) -> tuple[Any, Any]:
+    """The family and guardian forms, unbound, filled in with a proposed change."""
+    from django.forms import modelformset_factory
+
+    from registry.forms import BaseFamilyFormSet, FamilyMemberForm
+
+    added = [entry for entry in proposal.members if not entry.get("id") and not entry.get("delete")]
+    formset_class = modelformset_factory(
+        FamilyMember, form=FamilyMemberForm, formset=BaseFamilyFormSet, extra=len(added) + 1, can_delete=True
+    )
+    family = formset_class(
+        None, queryset=family_qs, prefix="family", initial=[_member_initial(e.get("values") or {}) for e in added]
+    )
+    by_id = {entry["id"]: entry for entry in proposal.members if entry.get("id")}
+    for form in family.forms[: family.initial_form_count()]:
+        entry = by_id.get(form.instance.pk)
+        if entry is not None:
+            form.initial.update(_member_initial(entry.get("values") or {}))
+            form.initial["DELETE"] = bool(entry.get("delete"))
+    if proposal.guardian:
+        guardian_instance = guardian_instance or EntrustedGuardian()
+        for key, value in changes.python_values(EntrustedGuardian, proposal.guardian).items():
+            setattr(guardian_instance, key, value)
+    else:
+        guardian_instance = None
+    return family, GuardianForm(None, instance=guardian_instance, prefix="guardian")
 
 
 def _new_family_formset() -> Any:
@@ -286,6 +350,8 @@ def _dossier_context(user: User, child: Child, *, revealed: bool = False) -> dic
         child.status != ChildStatus.EXITED
         and (user.role != Role.VILLAGE_DIRECTOR or child.status in services.EDITABLE_BY_VILLAGE)
     )
+    change = selectors.open_change(user, child)
+    pending = change is not None and change.change.status == ChangeStatus.PENDING
     return {
         "child": child,
         "family": family,
@@ -294,8 +360,16 @@ def _dossier_context(user: User, child: Child, *, revealed: bool = False) -> dic
         "timeline": selectors.timeline(child)[:100],
         "can_edit": can_edit,
         "can_submit": can_edit and child.status in (ChildStatus.DRAFT, ChildStatus.RETURNED),
-        "can_review": has_perm(user, Perm.REVIEW_CHILDREN)
-        and (child.status == ChildStatus.AWAITING_REVIEW or _has_open_change(child)),
+        "can_review": has_perm(user, Perm.REVIEW_CHILDREN) and child.status == ChildStatus.AWAITING_REVIEW,
+        "change": change,
+        "can_review_change": has_perm(user, Perm.REVIEW_CHILDREN) and pending,
+        "can_accept_change": has_perm(user, Perm.REVIEW_CHILDREN)
+        and pending
+        and change is not None
+        and not change.stale,
+        "can_withdraw_change": change is not None
+        and has_perm(user, Perm.EDIT_CHILDREN)
+        and user.role == Role.VILLAGE_DIRECTOR,
         "can_confirm": has_perm(user, Perm.CONFIRM_CHILDREN) and child.status == ChildStatus.AWAITING_CONFIRMATION,
         "can_propose_exit": has_perm(user, Perm.EDIT_CHILDREN)
         and child.status == ChildStatus.REGISTERED
@@ -322,14 +396,6 @@ def _dossier_context(user: User, child: Child, *, revealed: bool = False) -> dic
         "kind_label": exports.kind_label(child),
         "today": timezone.localdate(),
     }
-
-
-def _has_open_change(child: Child) -> bool:
-    from worklist.models import ItemKind, WorkItem
-
-    return WorkItem.objects.filter(
-        target_type="registry.child", target_id=str(child.pk), kind=ItemKind.REVIEW_CHILD, status="open"
-    ).exists()
 
 
 @require_POST
@@ -379,7 +445,20 @@ def entrustment_scan(request: HttpRequest, pk: int) -> HttpResponseBase:
     return FileResponse(child.entrustment_scan.open("rb"), as_attachment=False, filename=name)
 
 
-ACTIONS = {"submit", "approve", "return", "confirm", "propose_exit", "confirm_exit", "reject_exit"}
+@require(Perm.VIEW_CHILDREN)
+def change_scan(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The entrustment confirmation sent with a change awaiting review; logged like the file's own."""
+    user = _user(request)
+    child = get_for_user_or_404(Child, user, pk=pk)
+    change = selectors.open_change(user, child)
+    if change is None or not change.change.entrustment_scan:
+        raise Http404
+    audit.record_access(actor=user, action="child.scan", obj=child, detail=_("sent with a change awaiting review"))
+    scan = change.change.entrustment_scan
+    return FileResponse(scan.open("rb"), as_attachment=False, filename=scan.name.rsplit("/", 1)[-1])
+
+
+ACTIONS = {"submit", "approve", "return", "confirm", "propose_exit", "confirm_exit", "reject_exit", "withdraw_change"}
 
 
 @require_POST
@@ -395,7 +474,10 @@ def child_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             messages.success(request, _("Submitted to the township for review."))
         elif action == "approve":
             services.child_approve(actor=user, child=child)
-            messages.success(request, _("Approved."))
+            if child.status == ChildStatus.REGISTERED:
+                messages.success(request, _("The change has been accepted and written to the file."))
+            else:
+                messages.success(request, _("Approved."))
         elif action == "return":
             form = ReturnForm(request.POST)
             if not form.is_valid():
@@ -419,6 +501,9 @@ def child_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 note=exit_form.cleaned_data.get("note", ""),
             )
             messages.success(request, _("Exit proposed; the district will confirm it."))
+        elif action == "withdraw_change":
+            changes.change_withdraw(actor=user, child=child)
+            messages.success(request, _("Your change has been withdrawn; the file stays as it is."))
         elif action == "confirm_exit":
             services.child_confirm_exit(actor=user, child=child)
             messages.success(request, _("Exit confirmed."))

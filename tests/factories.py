@@ -103,3 +103,37 @@ def make_child(village: Region, *, actor: object = None, **overrides: object) ->
 
         actor = User.objects.filter(role="district_admin").first()
     return services.child_save(actor=actor, values=values, members=members, guardian=None)  # type: ignore[arg-type]
+
+
+def make_registered_child(cast: Any, **overrides: object) -> Child:
+    """A child of 东大村委会 taken through the whole entry workflow: registered, with both parents
+    away for work in a known county (so that the file's own form can be posted back unchanged)."""
+    from datetime import date
+
+    from registry import services
+
+    if "family" not in overrides:
+        jinjiang = Region.objects.get(code="350582000000")
+        baoan = Region.objects.get(code="440306000000")
+        overrides["family"] = [
+            {
+                "relationship": "51",
+                "name": "张父",
+                "status": "away_for_work",
+                "work_region": jinjiang,
+                "left_on": date(2024, 2, 1),
+            },
+            {
+                "relationship": "52",
+                "name": "李母",
+                "status": "away_for_work",
+                "work_region": baoan,
+                "left_on": date(2024, 2, 1),
+            },
+        ]
+    child = make_child(cast.village_a, actor=cast.director_a, **overrides)
+    services.child_submit(actor=cast.director_a, child=child)
+    services.child_approve(actor=cast.supervisor_a, child=child)
+    services.child_confirm(actor=cast.district_admin, child=child)
+    child.refresh_from_db()
+    return child

@@ -248,10 +248,13 @@ def test_change_to_a_registered_file_goes_to_the_township(cast: Cast) -> None:
     response = client_for(cast.director_a).post(reverse("child_update", args=[child.pk]), data)
     assert response.status_code == 302, response.context["form"].errors
     child.refresh_from_db()
-    assert child.name == "张三丰" and child.status == ChildStatus.REGISTERED
+    # Held for review: the file is unchanged until the township accepts (tests/test_change_review.py).
+    assert child.name == "张三" and child.status == ChildStatus.REGISTERED
     item = WorkItem.objects.get(kind=ItemKind.REVIEW_CHILD, status="open")
     assert item.owner_organisation == cast.township_gov_a
     services.child_approve(actor=cast.supervisor_a, child=child)
+    child.refresh_from_db()
+    assert child.name == "张三丰"
     assert not WorkItem.objects.filter(kind=ItemKind.REVIEW_CHILD, status="open").exists()
 
 
@@ -550,3 +553,15 @@ def test_ledger_cells_are_text_and_never_formulas(cast: Cast) -> None:
         letter = get_column_letter(column + 1)
         assert sheet.column_dimensions[letter].number_format == "@"  # also for what someone types later
         assert row[column].value is None or row[column].number_format == "@"
+
+
+def test_clearing_the_entrustment_scan(cast: Cast) -> None:
+    from django.core.files.base import ContentFile
+
+    child = make_child(cast.village_a, actor=cast.district_admin)
+    child.entrustment_scan.save("confirm.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    # The form's "clear" box gives False for the file.
+    services.child_save(
+        actor=cast.district_admin, values={"entrustment_scan": False}, members=[], guardian=None, child=child
+    )
+    assert not Child.objects.get(pk=child.pk).entrustment_scan

@@ -18,7 +18,7 @@ from core.scoping import get_for_user_or_404, is_scoped_model
 from regions.models import Region
 from registry import services
 from registry.models import EntrustedGuardian
-from tests.factories import AuditEventFactory, make_child
+from tests.factories import AuditEventFactory, make_child, make_registered_child
 from worklist.models import WorkItem
 
 PROJECT_APPS = {"core", "regions", "accounts", "worklist", "registry", "census", "exchange"}
@@ -111,6 +111,23 @@ def _child_with_scan_a(c: Cast) -> Any:
     return child
 
 
+def _change_a(c: Cast) -> Any:
+    """A village's change awaiting review, with a new entrustment scan."""
+    from django.core.files.base import ContentFile
+
+    from registry.models import ChildChange
+
+    existing = ChildChange.objects.filter(child__region_code=c.village_a.code).first()
+    if existing is not None:
+        return existing
+    child = make_registered_child(c, name="江口孩子")
+    scan = ContentFile(b"%PDF-1.4", name="confirm.pdf")
+    services.child_save(
+        actor=c.director_a, values={"grade": "五年级", "entrustment_scan": scan}, members=[], guardian=None, child=child
+    )
+    return ChildChange.objects.get(child=child)
+
+
 def _batch_a(c: Cast, kind: str = "hukou") -> Any:
     from exchange.models import ImportBatch
 
@@ -169,6 +186,7 @@ ROW_IN_TOWNSHIP_A: dict[str, Callable[[Cast], Any]] = {
     "exchange.StudentRecord": _student_a,
     "exchange.Discrepancy": _discrepancy_a,
     "registry.ChildTransfer": _transfer_a,
+    "registry.ChildChange": _change_a,
     "registry.Child": _child_a,
     "registry.ChildNameKey": lambda c: _child_a(c).name_keys.first(),
     "registry.FamilyMember": _family_a,
@@ -240,6 +258,7 @@ DETAIL_URLS: dict[str, Callable[[Cast], dict[str, Any]]] = {
     "child_action": lambda c: {"pk": _child_a(c).pk, "action": "submit"},
     "child_pdf": lambda c: {"pk": _child_a(c).pk},
     "entrustment_scan": lambda c: {"pk": _child_with_scan_a(c).pk},
+    "child_change_scan": lambda c: {"pk": _change_a(c).child_id},
     "transfer_send": lambda c: {"pk": _child_a(c).pk},
     "transfer_detail": lambda c: {"pk": _transfer_a(c).pk},
     "campaign_detail": _census_kwargs,

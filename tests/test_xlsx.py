@@ -8,13 +8,16 @@ from datetime import date
 
 import openpyxl
 import pytest
+from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineWorkbook
 
 from core.xlsx import column_letter, sheet_bytes, sheet_title
 
 
-def read(content: bytes) -> openpyxl.Workbook:
-    return openpyxl.load_workbook(io.BytesIO(content))
+def read(content: bytes) -> Worksheet:
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    assert isinstance(sheet, Worksheet)
+    return sheet
 
 
 @pytest.mark.parametrize(("index", "letters"), [(0, "A"), (25, "Z"), (26, "AA"), (51, "AZ"), (701, "ZZ"), (702, "AAA")])
@@ -30,7 +33,7 @@ def test_values_round_trip_through_openpyxl_and_calamine() -> None:
     headers = ["序号", "姓名", "身份证号", "空", "空串", "数", "布尔", "日期"]
     content = sheet_bytes("台账", headers, rows, text_columns={2: 20})
 
-    sheet = read(content).active
+    sheet = read(content)
     assert sheet.title == "台账"
     assert [c.value for c in sheet[1]] == headers
     assert all(c.font.b for c in sheet[1])
@@ -48,7 +51,7 @@ def test_values_round_trip_through_openpyxl_and_calamine() -> None:
 
 def test_text_that_would_run_as_a_formula_is_neutralised() -> None:
     content = sheet_bytes("s", ["h"], [["=1+1"], ["+86 138"], ["-"], ["@SUM(A1)"], ['=HYPERLINK("x")'], ["1=1"]])
-    sheet = read(content).active
+    sheet = read(content)
     values = [sheet.cell(row=r, column=1).value for r in range(2, 8)]
     assert values == ["'=1+1", "'+86 138", "'-", "'@SUM(A1)", '\'=HYPERLINK("x")', "1=1"]
     assert all(sheet.cell(row=r, column=1).data_type == "s" for r in range(2, 8))
@@ -58,14 +61,14 @@ def test_text_that_would_run_as_a_formula_is_neutralised() -> None:
 
 def test_control_characters_are_dropped_not_fatal() -> None:
     content = sheet_bytes("s", ["h"], [["a\x01b\x0bc"], ["tab\there"]])
-    sheet = read(content).active
+    sheet = read(content)
     assert sheet["A2"].value == "abc"
     assert sheet["A3"].value == "tab\there"
 
 
 def test_many_rows_and_rows_wider_than_the_header() -> None:
     rows = [[n, f"名{n}"] + (["extra"] if n == 1999 else []) for n in range(2000)]
-    sheet = read(sheet_bytes("s", ["n", "name"], rows)).active
+    sheet = read(sheet_bytes("s", ["n", "name"], rows))
     assert sheet.max_row == 2001
     assert sheet.cell(row=2001, column=1).value == 1999
     assert sheet.cell(row=2001, column=3).value == "extra"
@@ -78,4 +81,4 @@ def test_many_rows_and_rows_wider_than_the_header() -> None:
 )
 def test_sheet_titles_excel_accepts(title: str, expected: str) -> None:
     assert sheet_title(title) == expected
-    assert read(sheet_bytes(title, ["h"], [])).active.title == expected
+    assert read(sheet_bytes(title, ["h"], [])).title == expected

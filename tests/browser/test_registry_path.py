@@ -103,3 +103,48 @@ def test_register_review_confirm_and_timeline(browser: Any, live_server: Any, ca
     assert "陈小红" not in page.content()
     context.close()
     assert Child.objects.get().status == "registered"
+
+
+def test_village_change_is_accepted_by_the_township(
+    browser: Any, live_server: Any, cast: Cast, artifacts: Path
+) -> None:
+    from tests.factories import make_registered_child
+
+    base = live_server.url
+    child = make_registered_child(cast, name="陈小兰")
+    dossier = f"{base}/children/{child.pk}/"
+
+    # 1. The village changes the grade: the change waits for the township, the file does not change.
+    context = browser.new_context(viewport=PC, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, base, cast.director_a.username)
+    page.goto(dossier)
+    page.get_by_test_id("child-edit").click()
+    page.fill("[name=grade]", "五年级")
+    page.get_by_test_id("child-save").click()
+    page.get_by_test_id("pending-change").wait_for()
+    card = page.get_by_test_id("pending-change").inner_text()
+    assert "待审核的修改" in card and "五年级" in card and "四年级" in card
+    assert "已登记" in page.get_by_test_id("child-status").inner_text()
+    page.screenshot(path=str(artifacts / "registry-change-pending-village-pc.png"), full_page=True)
+    context.close()
+    assert Child.objects.get(pk=child.pk).grade == "四年级"
+
+    # 2. The township finds it in the to-do list and accepts it; the history shows old → new and who.
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+    page = context.new_page()
+    sign_in(page, base, cast.supervisor_a.username)
+    page.goto(f"{base}/todo/")
+    page.get_by_test_id("todo-item").filter(has_text="陈小兰").get_by_role("link").first.click()
+    page.get_by_test_id("change-rows").wait_for()
+    page.screenshot(path=str(artifacts / "registry-change-review-phone.png"), full_page=True)
+    page.get_by_test_id("accept-change").click()
+    page.get_by_test_id("timeline").wait_for()
+    assert page.get_by_test_id("pending-change").count() == 0
+    timeline = page.get_by_test_id("timeline")
+    timeline.locator("details").first.locator("summary").click()
+    text = timeline.inner_text()
+    assert "乡镇审核通过，修改已生效" in text and cast.supervisor_a.name in text and cast.director_a.name in text
+    assert "五年级" in text
+    context.close()
+    assert Child.objects.get(pk=child.pk).grade == "五年级"
