@@ -6,7 +6,9 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 
+from core.errors import method_not_allowed
 from core.request_context import reset_client_ip, set_client_ip
 
 # Session keys under this prefix hold values derived from the database and kept for a short time
@@ -41,6 +43,24 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             reset_client_ip(token)
+
+
+class PrivateResponseMiddleware:
+    """What a signed-in user is shown is personal data: browsers and proxies must not keep it
+    (``Cache-Control: no-store``). A bare 405 (a link to an address that takes only a form) gets
+    the Chinese error page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            if response.status_code == 405 and not getattr(response, "streaming", False) and not response.content:
+                response = method_not_allowed(request, response)
+            patch_cache_control(response, no_store=True, private=True)
+        return response
 
 
 # When the session was last saved by SessionTouchMiddleware (seconds since the epoch).

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
 from accounts.roles import OrgKind, Role
@@ -83,7 +84,7 @@ def load_demo_children(*, per_village: int = 10, seed: int = 2026) -> int:
     children: list[Child] = []
     extras: list[tuple[list[FamilyMember], EntrustedGuardian | None]] = []
     for village in villages:
-        for _ in range(rng.randint(per_village - 3, per_village + 3)):
+        for _number in range(rng.randint(per_village - 3, per_village + 3)):
             born = today - timedelta(days=rng.randint(365, 15 * 365 + 300))
             gender = rng.choice("12")
             seq = rng.randrange(900, 1000)
@@ -232,7 +233,7 @@ def _open_demo_items(children: list[Child]) -> None:
                 worklist.item_open(
                     actor=None,
                     kind=ItemKind.REVIEW_CHILD,
-                    title=f"审核 {child.name} 的新建档案",
+                    title=_("Review the new file of %(name)s") % {"name": child.name},
                     target=child,
                     region_code=child.region_code,
                     owner_organisation=township,
@@ -244,7 +245,7 @@ def _open_demo_items(children: list[Child]) -> None:
             worklist.item_open(
                 actor=None,
                 kind=ItemKind.CONFIRM_ENTRY,
-                title=f"确认 {child.name} 纳入台账",
+                title=_("Confirm the entry of %(name)s") % {"name": child.name},
                 target=child,
                 region_code=child.region_code,
                 owner_organisation=civil,

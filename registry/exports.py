@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from core.exports import date_text
 from core.idnumber import mask, mask_phone
 from core.xlsx import sheet_bytes
+from registry.codes import ParentStatus
 from registry.eligibility import FLAG_LABELS, KIND_LABELS
 from registry.models import Child, EntrustedGuardian, FamilyMember
 
@@ -79,7 +80,8 @@ def _parent_cells(member: tuple[Any, ...] | None, full: bool, statuses: dict[Any
         id_number if full else mask(id_number),
         phone if full else mask_phone(phone),
         statuses.get(status, status),
-        work_place or "",
+        # Where a parent works is asked of a parent who is away; an earlier place is not current.
+        (work_place or "") if status == ParentStatus.AWAY_FOR_WORK else "",
     ]
 
 
@@ -203,7 +205,12 @@ def workbook_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence[A
     return sheet_bytes(title, headers, rows, text_columns=TEXT_COLUMNS)
 
 
-def ledger_xlsx(children: QuerySet[Child], *, full: bool) -> tuple[bytes, int]:
+def ledger_title(*, left_behind_only: bool) -> str:
+    """The ledger's name says what it holds: only left-behind children, or every child listed."""
+    return _("Ledger of left-behind children") if left_behind_only else _("Ledger of children")
+
+
+def ledger_xlsx(children: QuerySet[Child], *, full: bool, title: str = "") -> tuple[bytes, int]:
     counted = [0]
 
     def rows() -> Iterator[Sequence[Any]]:
@@ -211,5 +218,5 @@ def ledger_xlsx(children: QuerySet[Child], *, full: bool) -> tuple[bytes, int]:
             counted[0] += 1
             yield row
 
-    content = workbook_bytes(_("Ledger of left-behind children"), ledger_headers(), rows())
+    content = workbook_bytes(title or ledger_title(left_behind_only=True), ledger_headers(), rows())
     return content, counted[0]

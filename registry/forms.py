@@ -404,6 +404,8 @@ class ChildFilterForm(BootstrapFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.village_choices = villages
         self.school_choices = schools
+        for name in ("village", "school"):  # rendered as <select>s by the view
+            self.fields[name].widget.attrs["class"] = "form-select"
 
     @staticmethod
     def _invalid(value: str) -> forms.ValidationError:

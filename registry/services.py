@@ -383,6 +383,7 @@ def write_file(
     _write_members(child, members, changes)
     _write_guardian(child, guardian, changes)
     was_alone = "lives_alone" in (child.flags or []) and not creating
+    was_left_behind = child.is_left_behind and not creating
     apply_eligibility(child)
     child.save()
     _save_name_keys(child)
@@ -396,7 +397,29 @@ def write_file(
     )
     if "lives_alone" in child.flags and not was_alone and report_lives_alone:
         raise_lives_alone(actor=actor, child=child)
+    _follow_left_behind(actor, child, was_left_behind=was_left_behind)
     return child, changes
+
+
+def _follow_left_behind(actor: Any, child: Child, *, was_left_behind: bool) -> None:
+    """A registered child who is no longer left-behind (a parent came home) is not taken off the
+    registry by a save: the village checks, and proposes the exit if it is so."""
+    if child.status != ChildStatus.REGISTERED:
+        return
+    if child.is_left_behind:
+        worklist.items_close_for(
+            actor=actor, target=child, kinds=[ItemKind.CHECK_EXIT], resolution=_("Left-behind again")
+        )
+    elif was_left_behind and not child.exit_reason and not has_open_item(child, ItemKind.CHECK_EXIT):
+        _child_item(
+            actor=actor,
+            kind=ItemKind.CHECK_EXIT,
+            title=_("%(name)s is no longer a left-behind child: check, and propose the exit if so")
+            % {"name": child.name},
+            owner_organisation=_village_committee(child),
+            owner_role=Role.VILLAGE_DIRECTOR,
+            child=child,
+        )
 
 
 def raise_lives_alone(*, actor: Any, child: Child, note: str = "") -> None:

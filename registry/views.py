@@ -61,7 +61,12 @@ def _filters(request: HttpRequest, user: User) -> tuple[ChildFilterForm, selecto
     form = ChildFilterForm(
         request.GET or None, villages=selectors.village_choices(user), schools=selectors.school_choices(county)
     )
-    data = form.cleaned_data if form.is_valid() else {}
+    # A filter that is not valid here (a village of another township, a value typed into the URL) is
+    # dropped and named on the page (_child_rows.html); the others still apply.
+    data: dict[str, Any] = {}
+    if form.is_bound:
+        form.is_valid()  # cleaned_data then holds the fields that are valid
+        data = form.cleaned_data
     return form, selectors.ChildFilters(
         q=data.get("q", ""),
         village=data.get("village", ""),
@@ -156,6 +161,7 @@ def child_list(request: HttpRequest) -> HttpResponse:
     )
     context: dict[str, Any] = {
         "form": form,
+        "ignored_filters": [str(form.fields[name].label) for name in form.errors],
         "page": page,
         "rows": _list_rows(selectors.page_rows(user, list(page)) if len(page) else []),
         "querystring": querystring_without_page(request),
@@ -519,10 +525,19 @@ def child_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require(Perm.EXPORT_LEDGER)
 def ledger_export(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    _form, filters = _filters(request, user)
+    form, filters = _filters(request, user)
+    if form.errors:
+        # Never export more than the user asked for: a filter that does not apply here stops the export.
+        messages.error(
+            request,
+            _("The ledger was not exported: some filters are not valid here (%(fields)s).")
+            % {"fields": "、".join(str(form.fields[name].label) for name in form.errors)},
+        )
+        return redirect(f"{reverse('child_list')}?{request.GET.urlencode()}")
     full = request.GET.get("full") == "1"
     children = selectors.children_for(user, filters)
-    content, count = exports.ledger_xlsx(children, full=full)
+    title = exports.ledger_title(left_behind_only=filters.left_behind == "1")
+    content, count = exports.ledger_xlsx(children, full=full, title=title)
     audit.record_access(
         actor=user,
         action="ledger.export",
@@ -535,13 +550,9 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = (
-        f"attachment; filename=\"ledger-{stamp}.xlsx\"; filename*=UTF-8''{_ledger_name(stamp)}"
+        f"attachment; filename=\"ledger-{stamp}.xlsx\"; filename*=UTF-8''{quote(f'{title}-{stamp}.xlsx')}"
     )
     return response
-
-
-def _ledger_name(stamp: str) -> str:
-    return quote(f"留守儿童信息台账-{stamp}.xlsx")
 
 
 # --- Transfers -------------------------------------------------------------------------------

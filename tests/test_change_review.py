@@ -363,3 +363,21 @@ def test_an_entrusted_guardian_added_by_a_change(cast: Cast) -> None:
     services.child_approve(actor=cast.supervisor_a, child=child)
     stored = Child.objects.get(pk=child.pk)
     assert stored.guardian.name == "张奶奶" and stored.is_key_target  # the guardian is over 70
+
+
+def test_a_registered_child_no_longer_left_behind_is_checked_by_the_village(cast: Cast) -> None:
+    child = make_registered_child(cast)
+    assert child.is_left_behind
+    client = client_for(cast.supervisor_a)  # the township's own edit applies at once
+    response = client.post(reverse("child_update", args=[child.pk]), edit_data(child, **{"family-1-status": "at_home"}))
+    assert response.status_code == 302
+    child.refresh_from_db()
+    assert not child.is_left_behind and child.status == ChildStatus.REGISTERED
+    items = open_items(child, ItemKind.CHECK_EXIT)
+    assert len(items) == 1 and items[0].owner_role == "village_director" and "已不再符合留守儿童条件" in items[0].title
+    # The mother's earlier place of work is no longer shown as where she works.
+    page = client.get(reverse("child_detail", args=[child.pk])).content.decode()
+    assert "曾在" in page
+    # The mother leaves again: the check is no longer needed.
+    client.post(reverse("child_update", args=[child.pk]), edit_data(child, **{"family-1-status": "away_for_work"}))
+    assert open_items(child, ItemKind.CHECK_EXIT) == []

@@ -28,6 +28,7 @@ class ItemKind(models.TextChoices):
     CENSUS_COUNTERSIGN = "census_countersign", _("Countersign a township census")
     CENSUS_SIGN = "census_sign", _("Sign and close a census campaign")
     VERIFY = "verify", _("Verify a discrepancy found by data matching")
+    CHECK_EXIT = "check_exit", _("Check whether a child still belongs in the registry")
 
 
 class ItemStatus(models.TextChoices):

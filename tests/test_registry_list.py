@@ -1,0 +1,85 @@
+"""The children list as users met it in a browser: filters that do not apply, the ledger links that
+follow the filters, the ledger's name, and what every signed-in page tells browsers about caching."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import unquote
+
+from django.test import Client
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from conftest import Cast, client_for
+from tests.factories import make_child
+
+
+def test_ledger_links_follow_filters_changed_in_place(cast: Cast) -> None:
+    make_child(cast.village_a, actor=cast.district_admin, name="甲村童")
+    client = client_for(cast.supervisor_a)
+    page = client.get(reverse("child_list")).content.decode()
+    assert 'id="ledger-links"' in page
+    # The filters change through htmx: the rows come back with the ledger links for those filters.
+    rows = client.get(
+        reverse("child_list"), {"village": cast.village_a.code, "left_behind": "1"}, HTTP_HX_REQUEST="true"
+    )
+    body = rows.content.decode()
+    assert 'id="ledger-links" hx-swap-oob="true"' in body
+    assert f"{reverse('ledger_export')}?village={cast.village_a.code}&amp;left_behind=1" in body
+    assert f"village={cast.village_a.code}&amp;left_behind=1&amp;full=1" in body
+
+
+def test_a_filter_that_does_not_apply_is_named_and_the_others_still_apply(cast: Cast) -> None:
+    make_child(cast.village_a, actor=cast.district_admin, name="甲村童")
+    make_child(cast.village_a, actor=cast.district_admin, name="乙村童", health="ill", illness="哮喘")
+    client = client_for(cast.supervisor_a)
+    body = client.get(reverse("child_list"), {"village": cast.village_b.code, "flag": "key_target"}).content.decode()
+    assert 'data-testid="ignored-filters"' in body and "村（社区）" in body
+    assert "乙村童" in body and "甲村童" not in body  # the flag filter still applies
+    body = client.get(reverse("child_list"), {"flag": "key_target"}).content.decode()
+    assert 'data-testid="ignored-filters"' not in body
+
+
+def test_the_ledger_is_not_exported_with_a_filter_that_does_not_apply(cast: Cast) -> None:
+    make_child(cast.village_a, actor=cast.district_admin, name="甲村童")
+    client = client_for(cast.supervisor_a)
+    response = client.get(reverse("ledger_export"), {"village": cast.village_b.code, "full": "1"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("child_list"))
+    assert "台账未导出" in client.get(response["Location"]).content.decode()
+
+
+def test_the_ledger_is_named_after_what_it_holds(cast: Cast) -> None:
+    make_child(cast.village_a, actor=cast.district_admin, name="甲村童")
+    client = client_for(cast.supervisor_a)
+    every = client.get(reverse("ledger_export"))
+    assert "儿童信息台账-" in unquote(every["Content-Disposition"]) and "留守" not in unquote(
+        every["Content-Disposition"]
+    )
+    sheet = load_workbook(io.BytesIO(every.content)).active
+    assert sheet is not None and sheet.title == "儿童信息台账"
+    left_behind = client.get(reverse("ledger_export"), {"left_behind": "1"})
+    assert "留守儿童信息台账-" in unquote(left_behind["Content-Disposition"])
+
+
+def test_filter_lists_are_selects(cast: Cast) -> None:
+    body = client_for(cast.supervisor_a).get(reverse("child_list")).content.decode()
+    assert '<select class="form-select" id="id_village" name="village">' in body
+    assert '<select class="form-select" id="id_school" name="school">' in body
+
+
+def test_signed_in_pages_are_not_kept_by_browsers(cast: Cast) -> None:
+    child = make_child(cast.village_a, actor=cast.district_admin)
+    client = client_for(cast.supervisor_a)
+    for url in (reverse("child_list"), reverse("child_detail", args=[child.pk]), reverse("ledger_export")):
+        cache = client.get(url)["Cache-Control"]
+        assert "no-store" in cache and "private" in cache
+    # Nobody signed in: nothing personal, no such header.
+    assert "no-store" not in (Client().get("/healthz").get("Cache-Control") or "")
+
+
+def test_a_link_to_a_form_only_address_gets_the_chinese_page(cast: Cast) -> None:
+    response = client_for(cast.director_a).get(reverse("transfer_request"))
+    assert response.status_code == 405
+    assert "POST" in response["Allow"]
+    assert "无法这样操作" in response.content.decode()
