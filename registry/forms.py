@@ -345,7 +345,12 @@ class ReturnForm(BootstrapFormMixin, forms.Form):
 
 
 class ExitForm(BootstrapFormMixin, forms.Form):
-    reason = forms.ChoiceField(label=_("exit reason"), choices=ExitReason.choices)
+    # No reason is chosen for the user: a preselected "turned 16" was sent for young children.
+    reason = forms.ChoiceField(
+        label=_("exit reason"),
+        choices=[("", _("Choose…")), *ExitReason.choices],
+        error_messages={"required": _("Choose the reason for the exit.")},
+    )
     exit_date = forms.DateField(label=_("exit date"), widget=DATE_INPUT)
     note = forms.CharField(label=_("exit note"), required=False, max_length=200)
 

@@ -488,19 +488,7 @@ def child_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             services.child_confirm(actor=user, child=child)
             messages.success(request, _("Entry confirmed: the child is registered."))
         elif action == "propose_exit":
-            exit_form = ExitForm(request.POST)
-            if not exit_form.is_valid():
-                raise ValidationError(
-                    [str(e) for errors in exit_form.errors.values() for e in errors] or _("Check the exit details.")
-                )
-            services.child_propose_exit(
-                actor=user,
-                child=child,
-                reason=exit_form.cleaned_data["reason"],
-                exit_date=exit_form.cleaned_data["exit_date"],
-                note=exit_form.cleaned_data.get("note", ""),
-            )
-            messages.success(request, _("Exit proposed; the district will confirm it."))
+            return _propose_exit(request, user, child)
         elif action == "withdraw_change":
             changes.change_withdraw(actor=user, child=child)
             messages.success(request, _("Your change has been withdrawn; the file stays as it is."))
@@ -514,6 +502,32 @@ def child_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         for message in exc.messages:
             messages.error(request, message)
     return redirect("child_detail", pk=child.pk)
+
+
+def _propose_exit(request: HttpRequest, user: User, child: Child) -> HttpResponse:
+    """Propose an exit; a refused one shows the dossier again with the messages at the fields."""
+    form = ExitForm(request.POST)
+    if form.is_valid():
+        try:
+            services.child_propose_exit(
+                actor=user,
+                child=child,
+                reason=form.cleaned_data["reason"],
+                exit_date=form.cleaned_data["exit_date"],
+                note=form.cleaned_data.get("note", ""),
+            )
+        except ValidationError as exc:
+            if not hasattr(exc, "error_dict"):
+                # Not about what was typed (the file's status): said at the top of the dossier.
+                raise
+            _apply(form, exc)
+        else:
+            messages.success(request, _("Exit proposed; the district will confirm it."))
+            return redirect("child_detail", pk=child.pk)
+    audit.record_access(actor=user, action="child.view", obj=child)
+    context = _dossier_context(user, child)
+    context["exit_form"] = form
+    return render(request, "registry/child_detail.html", context)
 
 
 @require(Perm.EXPORT_LEDGER)

@@ -1,0 +1,80 @@
+"""Checks found in a user test of the child's file: exits, impossible family data, what an
+entrustment scan really is, storage paths kept from users, the logged edit form, the error summary."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from conftest import Cast, client_for
+from core.models import AuditEvent, change_rows
+from registry import services
+from registry.models import Child, ChildChange
+from tests.factories import make_child, make_registered_child
+from tests.test_change_review import edit_data
+from tests.test_registry import form_data
+
+PDF = b"%PDF-1.4 scan"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 16
+
+
+def _exit(cast: Cast, child: Child, **data: str) -> Any:
+    return client_for(cast.director_a).post(reverse("child_action", args=[child.pk, "propose_exit"]), data)
+
+
+# --- 1. Exit requests -------------------------------------------------------------------------
+
+
+def test_exit_reason_starts_blank_and_is_required(cast: Cast) -> None:
+    child = make_registered_child(cast)
+    page = client_for(cast.director_a).get(reverse("child_detail", args=[child.pk])).content.decode()
+    assert '<option value="" selected>请选择…</option>' in page
+    response = _exit(cast, child, exit_date=timezone.localdate().isoformat())
+    assert response.status_code == 200
+    assert response.context["exit_form"].errors["reason"] == ["请选择退出原因。"]
+    assert 'id="exit" open' in response.content.decode()
+    assert not Child.objects.get(pk=child.pk).exit_reason
+
+
+def test_turned_16_is_refused_for_a_young_child_at_the_field(cast: Cast) -> None:
+    child = make_registered_child(cast, birth_date=date(2022, 3, 5))
+    response = _exit(cast, child, reason="turned_16", exit_date=timezone.localdate().isoformat())
+    assert response.status_code == 200
+    (message,) = response.context["exit_form"].errors["reason"]
+    assert "未满 16 周岁" in message and message in response.content.decode()
+    assert not Child.objects.get(pk=child.pk).exit_reason
+    # Every caller of the service meets the same check.
+    with pytest.raises(ValidationError) as caught:
+        services.child_propose_exit(
+            actor=cast.director_a, child=child, reason="turned_16", exit_date=timezone.localdate()
+        )
+    assert "reason" in caught.value.error_dict
+
+
+def test_turned_16_is_accepted_from_the_16th_birthday(cast: Cast) -> None:
+    today = timezone.localdate()
+    child = make_registered_child(cast, birth_date=services.birthday(today, -16))
+    services.child_propose_exit(actor=cast.director_a, child=child, reason="turned_16", exit_date=today)
+    assert Child.objects.get(pk=child.pk).exit_reason == "turned_16"
+
+
+def test_exit_date_before_entry_or_birth_is_refused(cast: Cast) -> None:
+    child = make_registered_child(cast)
+    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+    response = _exit(cast, child, reason="parent_returned", exit_date=yesterday)
+    (message,) = response.context["exit_form"].errors["exit_date"]
+    assert "纳入登记" in message
+    child.entry_date = None
+    with pytest.raises(ValidationError) as caught:
+        services.child_propose_exit(
+            actor=cast.director_a, child=child, reason="parent_returned", exit_date=date(2015, 1, 1)
+        )
+    assert "出生日期" in caught.value.error_dict["exit_date"][0].message
