@@ -35,7 +35,19 @@ class BootstrapFormMixin:
     def full_clean(self) -> None:
         super().full_clean()  # type: ignore[misc]
         for name in getattr(self, "errors", {}):
-            if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-                widget.attrs["aria-invalid"] = "true"
+            self._mark_invalid(name)
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        # Errors added after validation (a formset's check across forms, a view's duplicate
+        # check) are marked like the others.
+        super().add_error(field, error)  # type: ignore[misc]
+        for name in getattr(self, "_errors", None) or {}:
+            self._mark_invalid(name)
+
+    def _mark_invalid(self, name: str) -> None:
+        if name in self.fields:
+            widget = self.fields[name].widget
+            css = widget.attrs.get("class", "")
+            if "is-invalid" not in css.split():
+                widget.attrs["class"] = f"{css} is-invalid".strip()
+            widget.attrs["aria-invalid"] = "true"

@@ -33,6 +33,9 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # Father and mother (GB/T 4761: 51 father, 52 mother, 57 stepfather, 58 stepmother) and the sex
 # their ID number must carry.
 PARENT_SEX = {"51": "1", "57": "1", "52": "2", "58": "2"}
+# Not a legal limit but a plausibility check against typing errors (a father born after the child).
+PARENT_MIN_AGE_GAP = 14
+GUARDIAN_MIN_AGE = 18
 SCHOOLING_WITH_SCHOOL = {"kindergarten", "primary", "junior", "senior", "vocational"}
 
 
@@ -270,9 +273,14 @@ class FamilyMemberForm(BootstrapFormMixin, forms.ModelForm[FamilyMember]):
                 if parse(number).sex == "1"
                 else _("This ID number belongs to a woman: check the relationship or the number."),
             )
-        left, returned = data.get("left_on"), data.get("last_returned_on")
+        left, returned, born = data.get("left_on"), data.get("last_returned_on"), data.get("birth_date")
         if left and returned and returned < left:
             self.add_error("last_returned_on", _("The last return cannot be before leaving."))
+        for name in ("left_on", "last_returned_on"):
+            if born and data.get(name) and data[name] < born and name not in self.errors:
+                self.add_error(
+                    name, _("This date is before the person's birth (%(date)s).") % {"date": born.isoformat()}
+                )
         return data
 
     def values(self) -> dict[str, Any]:
@@ -282,8 +290,15 @@ class FamilyMemberForm(BootstrapFormMixin, forms.ModelForm[FamilyMember]):
 
 
 class BaseFamilyFormSet(forms.BaseModelFormSet):  # type: ignore[type-arg]
+    # The child's birth date, from the child's form, set by the view before validating: a parent
+    # must be old enough to be one.
+    child_birth_date: date | None = None
+
     def clean(self) -> None:
         super().clean()
+        if self.child_birth_date is not None:
+            for form in self.forms:
+                _check_parent_age(form, self.child_birth_date)
         relationships = [
             form.cleaned_data.get("relationship")
             for form in self.forms
@@ -294,6 +309,19 @@ class BaseFamilyFormSet(forms.BaseModelFormSet):  # type: ignore[type-arg]
             or sum(1 for r in relationships if r in {"52", "58"}) > 1
         ):
             raise forms.ValidationError(_("Record one father and one mother."))
+
+
+def _check_parent_age(form: forms.BaseForm, child_born: date) -> None:
+    data = getattr(form, "cleaned_data", None) or {}
+    born, relationship = data.get("birth_date"), data.get("relationship")
+    if data.get("DELETE") or not born or relationship not in PARENT_SEX or "birth_date" in form.errors:
+        return
+    if age_on(born, child_born) < PARENT_MIN_AGE_GAP:
+        form.add_error(
+            "birth_date",
+            _("A parent must be at least %(years)s years older than the child (born %(date)s).")
+            % {"years": PARENT_MIN_AGE_GAP, "date": child_born.isoformat()},
+        )
 
 
 FamilyFormSet = forms.modelformset_factory(
@@ -327,7 +355,17 @@ class GuardianForm(BootstrapFormMixin, forms.ModelForm[EntrustedGuardian]):
             self.add_error("relationship", _("Choose the guardian's relationship to the child."))
         if not data.get("name") and any(data.get(k) for k in ("id_number", "phone", "address", "relationship")):
             self.add_error("name", _("Enter the guardian's name."))
+        typed_birth_date = data.get("birth_date")
         _check_id_against_birth_date(self, data)
+        born = data.get("birth_date")
+        if born and "birth_date" not in self.errors:
+            age = age_on(born, timezone.localdate())
+            if age < GUARDIAN_MIN_AGE:
+                self.add_error(
+                    "birth_date" if typed_birth_date else "id_number",
+                    _("The entrusted guardian must be an adult (%(limit)s or older); this person is %(age)s.")
+                    % {"limit": GUARDIAN_MIN_AGE, "age": age},
+                )
         return data
 
     def values(self) -> dict[str, Any] | None:

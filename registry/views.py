@@ -200,6 +200,10 @@ def _edit(request: HttpRequest, child: Child | None) -> HttpResponse:
         family = formset_class(post, queryset=family_qs, prefix="family", initial=None if child else NEW_FAMILY_ROWS)
         guardian = GuardianForm(post, instance=guardian_instance, prefix="guardian")
     duplicates: selectors.DuplicateReport | None = None
+    if post is not None:
+        # Parents' birth dates are checked against the child's (when the child's is valid).
+        form.is_valid()
+        family.child_birth_date = form.cleaned_data.get("birth_date")
 
     if post is not None and form.is_valid() and family.is_valid() and guardian.is_valid():
         parent_ids = [f.cleaned_data.get("id_number", "") for f in family.forms if f.cleaned_data]

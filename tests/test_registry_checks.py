@@ -78,3 +78,57 @@ def test_exit_date_before_entry_or_birth_is_refused(cast: Cast) -> None:
             actor=cast.director_a, child=child, reason="parent_returned", exit_date=date(2015, 1, 1)
         )
     assert "出生日期" in caught.value.error_dict["exit_date"][0].message
+
+
+# --- 2. Impossible family data ------------------------------------------------------------------
+
+
+def test_member_cannot_leave_before_being_born(cast: Cast) -> None:
+    data = form_data(cast, **{"family-0-birth_date": "1990-05-01", "family-0-left_on": "1989-02-01"})
+    response = client_for(cast.director_a).post(reverse("child_create"), data)
+    assert response.status_code == 200
+    assert "早于此人的出生日期" in response.context["family"].forms[0].errors["left_on"][0]
+    assert not Child.objects.exists()
+
+
+def test_returned_before_birth_is_refused(cast: Cast) -> None:
+    data = form_data(
+        cast, **{"family-1-birth_date": "1990-05-01", "family-1-left_on": "", "family-1-last_returned_on": "1988-02-01"}
+    )
+    response = client_for(cast.director_a).post(reverse("child_create"), data)
+    assert "早于此人的出生日期" in response.context["family"].forms[1].errors["last_returned_on"][0]
+
+
+def test_entrusted_guardian_must_be_an_adult(cast: Cast) -> None:
+    born = services.birthday(timezone.localdate(), -11)
+    response = client_for(cast.director_a).post(
+        reverse("child_create"), form_data(cast, **{"guardian-birth_date": born.isoformat()})
+    )
+    assert response.status_code == 200
+    assert "须为成年人" in response.context["guardian"].errors["birth_date"][0]
+    adult = services.birthday(timezone.localdate(), -18)
+    response = client_for(cast.director_a).post(
+        reverse("child_create"), form_data(cast, **{"guardian-birth_date": adult.isoformat()})
+    )
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("relationship", "born", "refused"),
+    [("51", "2018-01-01", True), ("52", "2003-03-06", True), ("57", "2002-03-05", False), ("62", "2010-01-01", False)],
+)
+def test_parent_is_at_least_14_years_older_than_the_child(
+    cast: Cast, relationship: str, born: str, refused: bool
+) -> None:
+    # The child is born 2016-03-05 (form_data).
+    overrides = {"family-0-relationship": relationship, "family-0-birth_date": born, "family-0-left_on": "2024-02-01"}
+    response = client_for(cast.director_a).post(reverse("child_create"), form_data(cast, **overrides))
+    if refused:
+        assert response.status_code == 200
+        (message,) = response.context["family"].forms[0].errors["birth_date"]
+        assert "至少大 14 岁" in message and "2016-03-05" in message
+        # Found after the row was validated on its own, and marked at the field all the same.
+        assert "is-invalid" in response.context["family"].forms[0].fields["birth_date"].widget.attrs["class"]
+        assert not Child.objects.exists()
+    else:
+        assert response.status_code == 302
