@@ -16,6 +16,7 @@ from accounts.forms import phone_validator
 from core.forms import BootstrapFormMixin
 from core.idnumber import InvalidIdNumber, parse
 from regions.models import Level, Region
+from registry import scans
 from registry.codes import (
     AssistanceKind,
     ChildStatus,
@@ -136,9 +137,19 @@ class ChildForm(BootstrapFormMixin, forms.ModelForm[Child]):
         if scan and hasattr(scan, "size"):
             if scan.size > settings.UPLOAD_MAX_MB * 1024 * 1024:
                 raise forms.ValidationError(_("The file is larger than %(mb)s MB.") % {"mb": settings.UPLOAD_MAX_MB})
-            name = scan.name.lower()
-            if not name.endswith((".pdf", ".jpg", ".jpeg", ".png")):
+            expected = scans.expected_type(scan.name or "")
+            if expected is None:
                 raise forms.ValidationError(_("Upload a PDF, JPG or PNG file."))
+            scan.seek(0)
+            actual = scans.content_type(scans.read_head(scan))
+            if actual != expected:
+                raise forms.ValidationError(
+                    _(
+                        "The contents of this file are not a %(kind)s, whatever its name says. "
+                        "Upload the scan or photo itself as a PDF, JPG or PNG file."
+                    )
+                    % {"kind": scans.LABELS[expected]}
+                )
         return scan
 
     def clean(self) -> dict[str, Any]:

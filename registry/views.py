@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models.fields.files import FieldFile
 from django.forms import BoundField
 from django.forms.utils import flatatt
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -28,7 +29,7 @@ from core.idnumber import mask
 from core.pagination import paginate, querystring_without_page
 from core.scoping import get_for_user_or_404
 from regions.models import Region
-from registry import changes, exports, selectors, services
+from registry import changes, exports, scans, selectors, services
 from registry.codes import AssistanceKind, ChildStatus, IncomeSource, PovertyFlag
 from registry.eligibility import explain
 from registry.forms import (
@@ -445,8 +446,7 @@ def entrustment_scan(request: HttpRequest, pk: int) -> HttpResponseBase:
     if not child.entrustment_scan:
         raise Http404
     audit.record_access(actor=user, action="child.scan", obj=child)
-    name = child.entrustment_scan.name.rsplit("/", 1)[-1]
-    return FileResponse(child.entrustment_scan.open("rb"), as_attachment=False, filename=name)
+    return _serve_scan(child.entrustment_scan)
 
 
 @require(Perm.VIEW_CHILDREN)
@@ -458,8 +458,22 @@ def change_scan(request: HttpRequest, pk: int) -> HttpResponseBase:
     if change is None or not change.change.entrustment_scan:
         raise Http404
     audit.record_access(actor=user, action="child.scan", obj=child, detail=_("sent with a change awaiting review"))
-    scan = change.change.entrustment_scan
-    return FileResponse(scan.open("rb"), as_attachment=False, filename=scan.name.rsplit("/", 1)[-1])
+    return _serve_scan(change.change.entrustment_scan)
+
+
+def _serve_scan(scan: FieldFile) -> FileResponse:
+    """A scan with the type its bytes show, never the one its name claims; a file that is no PDF,
+    PNG or JPEG (an upload from before the contents were checked) is downloaded, not shown."""
+    file = scan.open("rb")
+    kind = scans.content_type(scans.read_head(file))
+    response = FileResponse(
+        file,
+        as_attachment=kind is None,
+        filename=(scan.name or "").rsplit("/", 1)[-1],
+        content_type=kind or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 ACTIONS = {"submit", "approve", "return", "confirm", "propose_exit", "confirm_exit", "reject_exit", "withdraw_change"}

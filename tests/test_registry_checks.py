@@ -132,3 +132,63 @@ def test_parent_is_at_least_14_years_older_than_the_child(
         assert not Child.objects.exists()
     else:
         assert response.status_code == 302
+
+
+# --- 3. What an entrustment scan is ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "accepted"),
+    [
+        ("fake.pdf", b"just some text", False),
+        ("photo.jpg", PNG, False),
+        ("photo.png", JPEG, False),
+        ("confirm.pdf", PDF, True),
+        ("photo.PNG", PNG, True),
+        ("photo.jpeg", JPEG, True),
+    ],
+)
+def test_scan_contents_must_match_the_name(cast: Cast, name: str, content: bytes, accepted: bool) -> None:
+    data: dict[str, Any] = dict(form_data(cast))
+    data["entrustment_scan"] = SimpleUploadedFile(name, content, content_type="application/pdf")
+    response = client_for(cast.director_a).post(reverse("child_create"), data)
+    if accepted:
+        assert response.status_code == 302
+        assert Child.objects.get().entrustment_scan.read() == content
+    else:
+        assert response.status_code == 200
+        assert "与文件名不符" in response.context["form"].errors["entrustment_scan"][0]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "content_type", "inline"),
+    [
+        ("confirm.pdf", PDF, "application/pdf", True),
+        ("photo.png", PNG, "image/png", True),
+        ("photo.jpg", JPEG, "image/jpeg", True),
+        # Uploaded before the contents were checked: served by its bytes, as a download.
+        ("fake.pdf", b"<html><script>alert(1)</script>", "application/octet-stream", False),
+    ],
+)
+def test_scan_is_served_with_the_type_of_its_bytes(
+    cast: Cast, name: str, content: bytes, content_type: str, inline: bool
+) -> None:
+    child = make_child(cast.village_a, actor=cast.director_a)
+    child.entrustment_scan.save(name, ContentFile(content), save=True)
+    response = client_for(cast.director_a).get(reverse("entrustment_scan", args=[child.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == content_type
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Disposition"].startswith("inline" if inline else "attachment")
+    assert b"".join(response.streaming_content) == content  # type: ignore[attr-defined]
+
+
+def test_change_scan_is_served_with_the_type_of_its_bytes(cast: Cast) -> None:
+    child = make_registered_child(cast)
+    scan = SimpleUploadedFile("confirm.png", PNG, content_type="application/pdf")
+    response = client_for(cast.director_a).post(
+        reverse("child_update", args=[child.pk]), {**edit_data(child), "entrustment_scan": scan}
+    )
+    assert response.status_code == 302
+    response = client_for(cast.supervisor_a).get(reverse("child_change_scan", args=[child.pk]))
+    assert response["Content-Type"] == "image/png" and response["X-Content-Type-Options"] == "nosniff"
