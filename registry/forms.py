@@ -78,6 +78,26 @@ def _not_future(value: date | None) -> date | None:
     return value
 
 
+class ScanInput(forms.ClearableFileInput):
+    """The entrustment scan without its storage path or media URL (which is not served): a link to
+    the view that checks who may open it and logs the read, and a clearly labelled delete box."""
+
+    template_name = "registry/widgets/scan_input.html"
+    clear_checkbox_label = _("Delete the uploaded scan")  # type: ignore[assignment]
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs={"accept": ".pdf,.jpg,.jpeg,.png", **(attrs or {})})
+        self.view_url = ""
+
+    def is_initial(self, value: Any) -> bool:
+        return bool(value and getattr(value, "name", ""))
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["view_url"] = self.view_url
+        return context
+
+
 class ChildForm(BootstrapFormMixin, forms.ModelForm[Child]):
     income_sources = forms.MultipleChoiceField(
         label=_("sources of family income"),
@@ -101,10 +121,13 @@ class ChildForm(BootstrapFormMixin, forms.ModelForm[Child]):
     class Meta:
         model = Child
         fields = list(CHILD_FIELDS)
-        widgets = {"birth_date": DATE_INPUT, "entrustment_date": DATE_INPUT}
+        widgets = {"birth_date": DATE_INPUT, "entrustment_date": DATE_INPUT, "entrustment_scan": ScanInput}
 
-    def __init__(self, *args: Any, villages: Any, schools: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, villages: Any, schools: Any, scan_url: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        widget = self.fields["entrustment_scan"].widget
+        assert isinstance(widget, ScanInput)
+        widget.view_url = scan_url
         self.fields["hukou_village"].queryset = villages  # type: ignore[attr-defined]
         self.fields["hukou_village"].label_from_instance = lambda r: f"{r.parent.name if r.parent else ''} {r.name}"  # type: ignore[attr-defined]
         self.fields["school"].queryset = schools  # type: ignore[attr-defined]

@@ -29,7 +29,7 @@ from core.idnumber import mask
 from core.pagination import paginate, querystring_without_page
 from core.scoping import get_for_user_or_404
 from regions.models import Region
-from registry import changes, exports, scans, selectors, services
+from registry import changes, edit_form, exports, scans, selectors, services
 from registry.codes import AssistanceKind, ChildStatus, IncomeSource, PovertyFlag
 from registry.eligibility import explain
 from registry.forms import (
@@ -191,7 +191,15 @@ def _edit(request: HttpRequest, child: Child | None) -> HttpResponse:
 
         found = registration_initial(user, int(request.GET["from_discrepancy"]), villages)
         initial = {**(initial or {}), **found} if found else initial
-    form = ChildForm(post, files, instance=form_instance, villages=villages, schools=schools, initial=initial)
+    form = ChildForm(
+        post,
+        files,
+        instance=form_instance,
+        villages=villages,
+        schools=schools,
+        initial=initial,
+        scan_url=edit_form.scan_url(child, form_instance, proposal),
+    )
     family_qs = FamilyMember.objects.filter(child=child) if child else FamilyMember.objects.none()
     guardian_instance = EntrustedGuardian.objects.filter(child=child).first() if child else None
     if proposal is not None and post is None:

@@ -192,3 +192,54 @@ def test_change_scan_is_served_with_the_type_of_its_bytes(cast: Cast) -> None:
     assert response.status_code == 302
     response = client_for(cast.supervisor_a).get(reverse("child_change_scan", args=[child.pk]))
     assert response["Content-Type"] == "image/png" and response["X-Content-Type-Options"] == "nosniff"
+
+
+# --- 4. No storage paths shown ----------------------------------------------------------------------
+
+
+def test_change_rows_name_no_storage_path() -> None:
+    rows = change_rows(
+        Child,
+        {
+            "entrustment_scan": ["entrustments/2026/scan.png", "entrustments/2026/scan2.jpg"],
+            "grade": ["四年级", "五年级"],
+        },
+    )
+    assert rows == [("委托确认书扫描件", "已上传", "已更换为新文件"), ("年级", "四年级", "五年级")]
+    assert change_rows(Child, {"entrustment_scan": [None, "entrustments/2026/a.pdf"]})[0][1:] == (None, "已上传")
+    assert change_rows(Child, {"entrustment_scan": ["entrustments/2026/a.pdf", ""]})[0][1:] == ("已上传", "已删除")
+
+
+def test_dossier_and_timeline_show_no_storage_path(cast: Cast) -> None:
+    child = make_registered_child(cast)
+    child.entrustment_scan.save("scan.png", ContentFile(PNG), save=True)
+    scan = SimpleUploadedFile("scan2.jpg", JPEG, content_type="image/jpeg")
+    response = client_for(cast.director_a).post(
+        reverse("child_update", args=[child.pk]), {**edit_data(child), "entrustment_scan": scan}
+    )
+    assert response.status_code == 302
+    assert ChildChange.objects.get(child=child).changes["entrustment_scan"]
+    page = client_for(cast.supervisor_a).get(reverse("child_detail", args=[child.pk])).content.decode()
+    assert "已更换为新文件" in page and "entrustments/" not in page
+    services.child_approve(actor=cast.supervisor_a, child=child)
+    page = client_for(cast.supervisor_a).get(reverse("child_detail", args=[child.pk])).content.decode()
+    assert 'data-testid="timeline"' in page and "已更换为新文件" in page and "entrustments/" not in page
+
+
+def test_edit_form_links_the_scan_through_the_logged_view(cast: Cast) -> None:
+    child = make_child(cast.village_a, actor=cast.director_a)
+    child.entrustment_scan.save("fake.pdf", ContentFile(PDF), save=True)
+    page = client_for(cast.director_a).get(reverse("child_update", args=[child.pk])).content.decode()
+    assert f'href="{reverse("entrustment_scan", args=[child.pk])}"' in page
+    assert "查看已上传的确认书" in page and "删除已上传的扫描件" in page
+    assert 'name="entrustment_scan-clear"' in page
+    assert "entrustments/" not in page and "/media/" not in page
+
+
+def test_edit_form_links_the_scan_sent_with_a_change(cast: Cast) -> None:
+    child = make_registered_child(cast)
+    scan = SimpleUploadedFile("confirm.pdf", PDF, content_type="application/pdf")
+    client = client_for(cast.director_a)
+    client.post(reverse("child_update", args=[child.pk]), {**edit_data(child), "entrustment_scan": scan})
+    page = client.get(reverse("child_update", args=[child.pk])).content.decode()
+    assert f'href="{reverse("child_change_scan", args=[child.pk])}"' in page
