@@ -174,6 +174,9 @@ def _edit(request: HttpRequest, child: Child | None) -> HttpResponse:
     schools = selectors.schools_near(county)
     post = request.POST if request.method == "POST" else None
     files = request.FILES if request.method == "POST" else None
+    if child is not None and post is None:
+        # The form shows the full ID numbers and phones of the child, parents and guardian.
+        audit.record_access(actor=user, action="child.edit_view", obj=child)
     # Forms work on fresh copies: a failed save must not leave the real rows half-changed.
     form_instance = Child.objects.get(pk=child.pk) if child else Child()
     # A village's change awaiting review (or returned) is what the village edits, unless the file

@@ -243,3 +243,21 @@ def test_edit_form_links_the_scan_sent_with_a_change(cast: Cast) -> None:
     client.post(reverse("child_update", args=[child.pk]), {**edit_data(child), "entrustment_scan": scan})
     page = client.get(reverse("child_update", args=[child.pk])).content.decode()
     assert f'href="{reverse("child_change_scan", args=[child.pk])}"' in page
+
+
+# --- 5. The edit form is a logged read ---------------------------------------------------------------
+
+
+def test_opening_the_edit_form_is_logged(cast: Cast) -> None:
+    child = make_child(cast.village_a, actor=cast.director_a)
+    client = client_for(cast.director_a)
+    before = AuditEvent.objects.count()
+    response = client.get(reverse("child_update", args=[child.pk]))
+    assert response.status_code == 200
+    (event,) = AuditEvent.objects.order_by("-id")[: AuditEvent.objects.count() - before]
+    assert event.action == "child.edit_view" and event.kind == "read"
+    assert event.actor == cast.director_a and event.object_id == str(child.pk)
+    assert event.action_label == "打开编辑页（显示完整证件号和电话）"
+    # Opening the form to register a new child reveals nothing stored.
+    client.get(reverse("child_create"))
+    assert AuditEvent.objects.filter(action="child.edit_view").count() == 1
