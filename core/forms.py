@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms.renderers import DjangoTemplates
 
 
@@ -51,3 +53,31 @@ class BootstrapFormMixin:
             if "is-invalid" not in css.split():
                 widget.attrs["class"] = f"{css} is-invalid".strip()
             widget.attrs["aria-invalid"] = "true"
+
+
+@dataclass(frozen=True)
+class ErrorEntry:
+    """One line of a form's error summary: what is wrong, and the id of the control to go to."""
+
+    field: str  # the field's name; NON_FIELD_ERRORS for the form as a whole
+    label: str
+    anchor: str
+    message: str
+
+
+def error_entries(form: forms.BaseForm, *, anchor: str = "") -> list[ErrorEntry]:
+    """The errors of a form, field by field (the form's own order), each with the id to link to.
+
+    A field that is a list of choices has no control of its own: its first choice is linked.
+    Errors of the form as a whole link to ``anchor`` (or nowhere).
+    """
+    entries = []
+    for name, errors in form.errors.items():
+        message = " ".join(str(error) for error in errors)
+        if name == NON_FIELD_ERRORS or name not in form.fields:
+            entries.append(ErrorEntry(NON_FIELD_ERRORS, "", anchor, message))
+            continue
+        bound = form[name]
+        target = bound.id_for_label or f"{bound.auto_id}_0"
+        entries.append(ErrorEntry(name, str(bound.label), target, message))
+    return entries

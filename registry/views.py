@@ -280,6 +280,8 @@ def _edit(request: HttpRequest, child: Child | None) -> HttpResponse:
             "change": change,
             "reviewed": reviewed,
             "prefilled": proposal is not None,
+            "error_summary": edit_form.error_summary(form, family, guardian) if post is not None else [],
+            "lost_upload": post is not None and edit_form.lost_upload(request, form),
         },
     )
 

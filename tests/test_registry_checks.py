@@ -261,3 +261,40 @@ def test_opening_the_edit_form_is_logged(cast: Cast) -> None:
     # Opening the form to register a new child reveals nothing stored.
     client.get(reverse("child_create"))
     assert AuditEvent.objects.filter(action="child.edit_view").count() == 1
+
+
+# --- 6. The error summary ---------------------------------------------------------------------------
+
+
+def test_error_summary_links_each_field_in_error(cast: Cast) -> None:
+    overrides = {
+        "name": "",
+        "family-1-birth_date": "2018-01-01",
+        "guardian-birth_date": services.birthday(timezone.localdate(), -11).isoformat(),
+    }
+    data: dict[str, Any] = dict(form_data(cast, **overrides))
+    data["entrustment_scan"] = SimpleUploadedFile("confirm.pdf", PDF, content_type="application/pdf")
+    response = client_for(cast.director_a).post(reverse("child_create"), data)
+    assert response.status_code == 200
+    summary = [(e.label, e.anchor) for e in response.context["error_summary"]]
+    assert summary == [
+        ("姓名", "id_name"),
+        ("家庭成员第 2 行：出生日期", "id_family-1-birth_date"),
+        ("受委托监护人：出生日期", "id_guardian-birth_date"),
+    ]
+    page = response.content.decode()
+    assert 'data-testid="error-summary"' in page and 'href="#id_family-1-birth_date"' in page
+    assert 'data-testid="lost-upload"' in page and "shouhu/form-errors.js" in page
+
+
+def test_error_summary_links_a_list_of_choices_to_its_first_choice(cast: Cast) -> None:
+    data: dict[str, Any] = dict(form_data(cast, income_sources="nonsense"))
+    response = client_for(cast.director_a).post(reverse("child_create"), data)
+    anchors = [e.anchor for e in response.context["error_summary"]]
+    assert anchors == ["id_income_sources_0"]
+    assert 'id="id_income_sources_0"' in response.content.decode()
+
+
+def test_no_summary_and_no_log_when_the_form_is_first_shown(cast: Cast) -> None:
+    response = client_for(cast.director_a).get(reverse("child_create"))
+    assert response.context["error_summary"] == [] and 'data-testid="error-summary"' not in response.content.decode()
