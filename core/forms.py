@@ -66,13 +66,15 @@ class ErrorEntry:
 
 
 def error_entries(form: forms.BaseForm, *, anchor: str = "") -> list[ErrorEntry]:
-    """The errors of a form, field by field (the form's own order), each with the id to link to.
+    """The errors of a form, field by field in the order of its fields (not the order in which the
+    checks found them), each with the id to link to.
 
     A field that is a list of choices has no control of its own: its first choice is linked.
     Errors of the form as a whole link to ``anchor`` (or nowhere).
     """
     entries = []
-    for name, errors in form.errors.items():
+    order = {name: index for index, name in enumerate([NON_FIELD_ERRORS, *form.fields])}
+    for name, errors in sorted(form.errors.items(), key=lambda item: order.get(item[0], 0)):
         message = " ".join(str(error) for error in errors)
         if name == NON_FIELD_ERRORS or name not in form.fields:
             entries.append(ErrorEntry(NON_FIELD_ERRORS, "", anchor, message))

@@ -287,6 +287,14 @@ def test_error_summary_links_each_field_in_error(cast: Cast) -> None:
     assert 'data-testid="lost-upload"' in page and "shouhu/form-errors.js" in page
 
 
+def test_error_summary_follows_the_order_of_the_fields(cast: Cast) -> None:
+    # The date of leaving is found wrong by the row's own check, the birth date by the formset's
+    # later one: the summary lists them as the row shows them.
+    overrides = {"family-0-birth_date": "2018-01-01", "family-0-left_on": "2017-01-01"}
+    response = client_for(cast.director_a).post(reverse("child_create"), form_data(cast, **overrides))
+    assert [e.anchor for e in response.context["error_summary"]] == ["id_family-0-birth_date", "id_family-0-left_on"]
+
+
 def test_error_summary_links_a_list_of_choices_to_its_first_choice(cast: Cast) -> None:
     data: dict[str, Any] = dict(form_data(cast, income_sources="nonsense"))
     response = client_for(cast.director_a).post(reverse("child_create"), data)
