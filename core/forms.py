@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms.renderers import DjangoTemplates
 
 
@@ -35,7 +37,49 @@ class BootstrapFormMixin:
     def full_clean(self) -> None:
         super().full_clean()  # type: ignore[misc]
         for name in getattr(self, "errors", {}):
-            if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-                widget.attrs["aria-invalid"] = "true"
+            self._mark_invalid(name)
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        # Errors added after validation (a formset's check across forms, a view's duplicate
+        # check) are marked like the others.
+        super().add_error(field, error)  # type: ignore[misc]
+        for name in getattr(self, "_errors", None) or {}:
+            self._mark_invalid(name)
+
+    def _mark_invalid(self, name: str) -> None:
+        if name in self.fields:
+            widget = self.fields[name].widget
+            css = widget.attrs.get("class", "")
+            if "is-invalid" not in css.split():
+                widget.attrs["class"] = f"{css} is-invalid".strip()
+            widget.attrs["aria-invalid"] = "true"
+
+
+@dataclass(frozen=True)
+class ErrorEntry:
+    """One line of a form's error summary: what is wrong, and the id of the control to go to."""
+
+    field: str  # the field's name; NON_FIELD_ERRORS for the form as a whole
+    label: str
+    anchor: str
+    message: str
+
+
+def error_entries(form: forms.BaseForm, *, anchor: str = "") -> list[ErrorEntry]:
+    """The errors of a form, field by field in the order of its fields (not the order in which the
+    checks found them), each with the id to link to.
+
+    A field that is a list of choices has no control of its own: its first choice is linked.
+    Errors of the form as a whole link to ``anchor`` (or nowhere).
+    """
+    entries = []
+    order = {name: index for index, name in enumerate([NON_FIELD_ERRORS, *form.fields])}
+    for name, errors in sorted(form.errors.items(), key=lambda item: order.get(item[0], 0)):
+        message = " ".join(str(error) for error in errors)
+        if name == NON_FIELD_ERRORS or name not in form.fields:
+            entries.append(ErrorEntry(NON_FIELD_ERRORS, "", anchor, message))
+            continue
+        bound = form[name]
+        target = bound.id_for_label or f"{bound.auto_id}_0"
+        entries.append(ErrorEntry(name, str(bound.label), target, message))
+    return entries

@@ -120,10 +120,23 @@ def change_rows(model: type[models.Model] | None, changes: dict[str, Any] | None
     has such a field, otherwise the key as it is (a family member's "母亲李母 · 外出情况")."""
     rows = []
     for name, values in (changes or {}).items():
-        label = name
+        label, is_file = name, False
         if model is not None:
             with contextlib.suppress(FieldDoesNotExist):
-                label = str(getattr(model._meta.get_field(name), "verbose_name", name))
+                field = model._meta.get_field(name)
+                label = str(getattr(field, "verbose_name", name))
+                is_file = isinstance(field, models.FileField)
         old, new = [*values, None, None][:2] if isinstance(values, list) else (None, values)
+        if is_file:
+            old, new = _file_states(old, new)
         rows.append((label, _readable(old), _readable(new)))
     return rows
+
+
+def _file_states(old: Any, new: Any) -> tuple[str | None, str | None]:
+    """A file as people read it: its storage path means nothing to them (and its media URL is
+    not served); the file itself is opened through the view that checks and logs the read."""
+    before = gettext("Uploaded") if old else None
+    if not new:
+        return before, gettext("Removed") if old else None
+    return before, gettext("Replaced with a new file") if old else gettext("Uploaded")

@@ -28,6 +28,7 @@ class RegistryConfig(AppConfig):
                 "child.reject_exit": _("Exit rejected"),
                 "child.view": _("Viewed a dossier"),
                 "child.reveal": _("Revealed ID numbers and phones"),
+                "child.edit_view": _("Opened the edit form (full ID numbers and phones shown)"),
                 "child.print": _("Printed a dossier"),
                 "child.pdf": _("Downloaded a dossier as PDF"),
                 "child.scan": _("Opened an entrustment confirmation scan"),

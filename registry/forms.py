@@ -16,6 +16,7 @@ from accounts.forms import phone_validator
 from core.forms import BootstrapFormMixin
 from core.idnumber import InvalidIdNumber, parse
 from regions.models import Level, Region
+from registry import scans
 from registry.codes import (
     AssistanceKind,
     ChildStatus,
@@ -33,6 +34,9 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # Father and mother (GB/T 4761: 51 father, 52 mother, 57 stepfather, 58 stepmother) and the sex
 # their ID number must carry.
 PARENT_SEX = {"51": "1", "57": "1", "52": "2", "58": "2"}
+# Not a legal limit but a plausibility check against typing errors (a father born after the child).
+PARENT_MIN_AGE_GAP = 14
+GUARDIAN_MIN_AGE = 18
 SCHOOLING_WITH_SCHOOL = {"kindergarten", "primary", "junior", "senior", "vocational"}
 
 
@@ -74,6 +78,26 @@ def _not_future(value: date | None) -> date | None:
     return value
 
 
+class ScanInput(forms.ClearableFileInput):
+    """The entrustment scan without its storage path or media URL (which is not served): a link to
+    the view that checks who may open it and logs the read, and a clearly labelled delete box."""
+
+    template_name = "registry/widgets/scan_input.html"
+    clear_checkbox_label = _("Delete the uploaded scan")  # type: ignore[assignment]
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs={"accept": ".pdf,.jpg,.jpeg,.png", **(attrs or {})})
+        self.view_url = ""
+
+    def is_initial(self, value: Any) -> bool:
+        return bool(value and getattr(value, "name", ""))
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["view_url"] = self.view_url
+        return context
+
+
 class ChildForm(BootstrapFormMixin, forms.ModelForm[Child]):
     income_sources = forms.MultipleChoiceField(
         label=_("sources of family income"),
@@ -97,10 +121,13 @@ class ChildForm(BootstrapFormMixin, forms.ModelForm[Child]):
     class Meta:
         model = Child
         fields = list(CHILD_FIELDS)
-        widgets = {"birth_date": DATE_INPUT, "entrustment_date": DATE_INPUT}
+        widgets = {"birth_date": DATE_INPUT, "entrustment_date": DATE_INPUT, "entrustment_scan": ScanInput}
 
-    def __init__(self, *args: Any, villages: Any, schools: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, villages: Any, schools: Any, scan_url: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        widget = self.fields["entrustment_scan"].widget
+        assert isinstance(widget, ScanInput)
+        widget.view_url = scan_url
         self.fields["hukou_village"].queryset = villages  # type: ignore[attr-defined]
         self.fields["hukou_village"].label_from_instance = lambda r: f"{r.parent.name if r.parent else ''} {r.name}"  # type: ignore[attr-defined]
         self.fields["school"].queryset = schools  # type: ignore[attr-defined]
@@ -133,9 +160,19 @@ class ChildForm(BootstrapFormMixin, forms.ModelForm[Child]):
         if scan and hasattr(scan, "size"):
             if scan.size > settings.UPLOAD_MAX_MB * 1024 * 1024:
                 raise forms.ValidationError(_("The file is larger than %(mb)s MB.") % {"mb": settings.UPLOAD_MAX_MB})
-            name = scan.name.lower()
-            if not name.endswith((".pdf", ".jpg", ".jpeg", ".png")):
+            expected = scans.expected_type(scan.name or "")
+            if expected is None:
                 raise forms.ValidationError(_("Upload a PDF, JPG or PNG file."))
+            scan.seek(0)
+            actual = scans.content_type(scans.read_head(scan))
+            if actual != expected:
+                raise forms.ValidationError(
+                    _(
+                        "The contents of this file are not a %(kind)s, whatever its name says. "
+                        "Upload the scan or photo itself as a PDF, JPG or PNG file."
+                    )
+                    % {"kind": scans.LABELS[expected]}
+                )
         return scan
 
     def clean(self) -> dict[str, Any]:
@@ -270,9 +307,14 @@ class FamilyMemberForm(BootstrapFormMixin, forms.ModelForm[FamilyMember]):
                 if parse(number).sex == "1"
                 else _("This ID number belongs to a woman: check the relationship or the number."),
             )
-        left, returned = data.get("left_on"), data.get("last_returned_on")
+        left, returned, born = data.get("left_on"), data.get("last_returned_on"), data.get("birth_date")
         if left and returned and returned < left:
             self.add_error("last_returned_on", _("The last return cannot be before leaving."))
+        for name in ("left_on", "last_returned_on"):
+            if born and data.get(name) and data[name] < born and name not in self.errors:
+                self.add_error(
+                    name, _("This date is before the person's birth (%(date)s).") % {"date": born.isoformat()}
+                )
         return data
 
     def values(self) -> dict[str, Any]:
@@ -282,8 +324,15 @@ class FamilyMemberForm(BootstrapFormMixin, forms.ModelForm[FamilyMember]):
 
 
 class BaseFamilyFormSet(forms.BaseModelFormSet):  # type: ignore[type-arg]
+    # The child's birth date, from the child's form, set by the view before validating: a parent
+    # must be old enough to be one.
+    child_birth_date: date | None = None
+
     def clean(self) -> None:
         super().clean()
+        if self.child_birth_date is not None:
+            for form in self.forms:
+                _check_parent_age(form, self.child_birth_date)
         relationships = [
             form.cleaned_data.get("relationship")
             for form in self.forms
@@ -294,6 +343,19 @@ class BaseFamilyFormSet(forms.BaseModelFormSet):  # type: ignore[type-arg]
             or sum(1 for r in relationships if r in {"52", "58"}) > 1
         ):
             raise forms.ValidationError(_("Record one father and one mother."))
+
+
+def _check_parent_age(form: forms.BaseForm, child_born: date) -> None:
+    data = getattr(form, "cleaned_data", None) or {}
+    born, relationship = data.get("birth_date"), data.get("relationship")
+    if data.get("DELETE") or not born or relationship not in PARENT_SEX or "birth_date" in form.errors:
+        return
+    if age_on(born, child_born) < PARENT_MIN_AGE_GAP:
+        form.add_error(
+            "birth_date",
+            _("A parent must be at least %(years)s years older than the child (born %(date)s).")
+            % {"years": PARENT_MIN_AGE_GAP, "date": child_born.isoformat()},
+        )
 
 
 FamilyFormSet = forms.modelformset_factory(
@@ -327,7 +389,17 @@ class GuardianForm(BootstrapFormMixin, forms.ModelForm[EntrustedGuardian]):
             self.add_error("relationship", _("Choose the guardian's relationship to the child."))
         if not data.get("name") and any(data.get(k) for k in ("id_number", "phone", "address", "relationship")):
             self.add_error("name", _("Enter the guardian's name."))
+        typed_birth_date = data.get("birth_date")
         _check_id_against_birth_date(self, data)
+        born = data.get("birth_date")
+        if born and "birth_date" not in self.errors:
+            age = age_on(born, timezone.localdate())
+            if age < GUARDIAN_MIN_AGE:
+                self.add_error(
+                    "birth_date" if typed_birth_date else "id_number",
+                    _("The entrusted guardian must be an adult (%(limit)s or older); this person is %(age)s.")
+                    % {"limit": GUARDIAN_MIN_AGE, "age": age},
+                )
         return data
 
     def values(self) -> dict[str, Any] | None:
@@ -345,7 +417,12 @@ class ReturnForm(BootstrapFormMixin, forms.Form):
 
 
 class ExitForm(BootstrapFormMixin, forms.Form):
-    reason = forms.ChoiceField(label=_("exit reason"), choices=ExitReason.choices)
+    # No reason is chosen for the user: a preselected "turned 16" was sent for young children.
+    reason = forms.ChoiceField(
+        label=_("exit reason"),
+        choices=[("", _("Choose…")), *ExitReason.choices],
+        error_messages={"required": _("Choose the reason for the exit.")},
+    )
     exit_date = forms.DateField(label=_("exit date"), widget=DATE_INPUT)
     note = forms.CharField(label=_("exit note"), required=False, max_length=200)
 

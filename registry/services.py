@@ -20,7 +20,7 @@ from accounts.permissions import Perm, has_perm
 from accounts.roles import OrgKind, Role
 from core import audit
 from regions.models import Level, Region
-from registry.codes import AssistanceKind, ChildStatus, IncomeSource, PovertyFlag
+from registry.codes import AssistanceKind, ChildStatus, ExitReason, IncomeSource, PovertyFlag
 from registry.eligibility import ChildFacts, GuardianFacts, ParentFacts, Thresholds, age_on, evaluate
 from registry.models import (
     OPEN_CHANGE_STATUSES,
@@ -579,6 +579,30 @@ def child_confirm(*, actor: User, child: Child) -> Child:
     return child
 
 
+def _check_exit(child: Child, reason: str, exit_date: date) -> None:
+    """An exit's reason must be true on its date, and the date within the child's time on file."""
+    errors: dict[str, str] = {}
+    if reason not in ExitReason.values:
+        errors["reason"] = _("Choose the reason for the exit.")
+    limit = thresholds().age_limit
+    if reason == ExitReason.TURNED_16 and child.birth_date and age_on(child.birth_date, exit_date) < limit:
+        errors["reason"] = _(
+            "The child is %(age)s on the exit date (born %(born)s), not yet %(limit)s: choose another reason."
+        ) % {"age": age_on(child.birth_date, exit_date), "born": child.birth_date.isoformat(), "limit": limit}
+    if exit_date > timezone.localdate():
+        errors["exit_date"] = _("The date cannot be in the future.")
+    elif child.birth_date and exit_date < child.birth_date:
+        errors["exit_date"] = _("The exit date cannot be before the child's birth (%(date)s).") % {
+            "date": child.birth_date.isoformat()
+        }
+    elif child.entry_date and exit_date < child.entry_date:
+        errors["exit_date"] = _("The exit date cannot be before the entry into the registry (%(date)s).") % {
+            "date": child.entry_date.isoformat()
+        }
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def child_propose_exit(*, actor: User, child: Child, reason: str, exit_date: date, note: str = "") -> Child:
     """Village or township proposes an exit; the district confirms it."""
@@ -587,8 +611,7 @@ def child_propose_exit(*, actor: User, child: Child, reason: str, exit_date: dat
     _check_in_scope(actor, child)
     if child.status != ChildStatus.REGISTERED:
         raise ValidationError(_("Only a registered child can exit the registry."))
-    if exit_date > timezone.localdate():
-        raise ValidationError({"exit_date": _("The date cannot be in the future.")})
+    _check_exit(child, reason, exit_date)
     child.exit_reason, child.exit_date, child.exit_note = reason, exit_date, note[:200]
     child.save(update_fields=["exit_reason", "exit_date", "exit_note", "updated_at"])
     audit.record(
@@ -598,6 +621,7 @@ def child_propose_exit(*, actor: User, child: Child, reason: str, exit_date: dat
         obj=child,
         detail=f"{child.get_exit_reason_display()} {exit_date.isoformat()} {child.exit_note}".strip(),
     )
+    worklist.items_close_for(actor=actor, target=child, kinds=[ItemKind.CHECK_EXIT], resolution=_("Exit proposed"))
     _child_item(
         actor=actor,
         kind=ItemKind.CONFIRM_EXIT,

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models.fields.files import FieldFile
 from django.forms import BoundField
 from django.forms.utils import flatatt
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -28,7 +29,7 @@ from core.idnumber import mask
 from core.pagination import paginate, querystring_without_page
 from core.scoping import get_for_user_or_404
 from regions.models import Region
-from registry import changes, exports, selectors, services
+from registry import changes, edit_form, exports, scans, selectors, services
 from registry.codes import AssistanceKind, ChildStatus, IncomeSource, PovertyFlag
 from registry.eligibility import explain
 from registry.forms import (
@@ -179,6 +180,9 @@ def _edit(request: HttpRequest, child: Child | None) -> HttpResponse:
     schools = selectors.schools_near(county)
     post = request.POST if request.method == "POST" else None
     files = request.FILES if request.method == "POST" else None
+    if child is not None and post is None:
+        # The form shows the full ID numbers and phones of the child, parents and guardian.
+        audit.record_access(actor=user, action="child.edit_view", obj=child)
     # Forms work on fresh copies: a failed save must not leave the real rows half-changed.
     form_instance = Child.objects.get(pk=child.pk) if child else Child()
     # A village's change awaiting review (or returned) is what the village edits, unless the file
@@ -196,7 +200,15 @@ def _edit(request: HttpRequest, child: Child | None) -> HttpResponse:
 
         found = registration_initial(user, int(request.GET["from_discrepancy"]), villages)
         initial = {**(initial or {}), **found} if found else initial
-    form = ChildForm(post, files, instance=form_instance, villages=villages, schools=schools, initial=initial)
+    form = ChildForm(
+        post,
+        files,
+        instance=form_instance,
+        villages=villages,
+        schools=schools,
+        initial=initial,
+        scan_url=edit_form.scan_url(child, form_instance, proposal),
+    )
     family_qs = FamilyMember.objects.filter(child=child) if child else FamilyMember.objects.none()
     guardian_instance = EntrustedGuardian.objects.filter(child=child).first() if child else None
     if proposal is not None and post is None:
@@ -206,6 +218,10 @@ def _edit(request: HttpRequest, child: Child | None) -> HttpResponse:
         family = formset_class(post, queryset=family_qs, prefix="family", initial=None if child else NEW_FAMILY_ROWS)
         guardian = GuardianForm(post, instance=guardian_instance, prefix="guardian")
     duplicates: selectors.DuplicateReport | None = None
+    if post is not None:
+        # Parents' birth dates are checked against the child's (when the child's is valid).
+        form.is_valid()
+        family.child_birth_date = form.cleaned_data.get("birth_date")
 
     if post is not None and form.is_valid() and family.is_valid() and guardian.is_valid():
         parent_ids = [f.cleaned_data.get("id_number", "") for f in family.forms if f.cleaned_data]
@@ -270,6 +286,8 @@ def _edit(request: HttpRequest, child: Child | None) -> HttpResponse:
             "change": change,
             "reviewed": reviewed,
             "prefilled": proposal is not None,
+            "error_summary": edit_form.error_summary(form, family, guardian) if post is not None else [],
+            "lost_upload": post is not None and edit_form.lost_upload(request, form),
         },
     )
 
@@ -447,8 +465,7 @@ def entrustment_scan(request: HttpRequest, pk: int) -> HttpResponseBase:
     if not child.entrustment_scan:
         raise Http404
     audit.record_access(actor=user, action="child.scan", obj=child)
-    name = child.entrustment_scan.name.rsplit("/", 1)[-1]
-    return FileResponse(child.entrustment_scan.open("rb"), as_attachment=False, filename=name)
+    return _serve_scan(child.entrustment_scan)
 
 
 @require(Perm.VIEW_CHILDREN)
@@ -460,8 +477,22 @@ def change_scan(request: HttpRequest, pk: int) -> HttpResponseBase:
     if change is None or not change.change.entrustment_scan:
         raise Http404
     audit.record_access(actor=user, action="child.scan", obj=child, detail=_("sent with a change awaiting review"))
-    scan = change.change.entrustment_scan
-    return FileResponse(scan.open("rb"), as_attachment=False, filename=scan.name.rsplit("/", 1)[-1])
+    return _serve_scan(change.change.entrustment_scan)
+
+
+def _serve_scan(scan: FieldFile) -> FileResponse:
+    """A scan with the type its bytes show, never the one its name claims; a file that is no PDF,
+    PNG or JPEG (an upload from before the contents were checked) is downloaded, not shown."""
+    file = scan.open("rb")
+    kind = scans.content_type(scans.read_head(file))
+    response = FileResponse(
+        file,
+        as_attachment=kind is None,
+        filename=(scan.name or "").rsplit("/", 1)[-1],
+        content_type=kind or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 ACTIONS = {"submit", "approve", "return", "confirm", "propose_exit", "confirm_exit", "reject_exit", "withdraw_change"}
@@ -494,19 +525,7 @@ def child_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             services.child_confirm(actor=user, child=child)
             messages.success(request, _("Entry confirmed: the child is registered."))
         elif action == "propose_exit":
-            exit_form = ExitForm(request.POST)
-            if not exit_form.is_valid():
-                raise ValidationError(
-                    [str(e) for errors in exit_form.errors.values() for e in errors] or _("Check the exit details.")
-                )
-            services.child_propose_exit(
-                actor=user,
-                child=child,
-                reason=exit_form.cleaned_data["reason"],
-                exit_date=exit_form.cleaned_data["exit_date"],
-                note=exit_form.cleaned_data.get("note", ""),
-            )
-            messages.success(request, _("Exit proposed; the district will confirm it."))
+            return _propose_exit(request, user, child)
         elif action == "withdraw_change":
             changes.change_withdraw(actor=user, child=child)
             messages.success(request, _("Your change has been withdrawn; the file stays as it is."))
@@ -520,6 +539,32 @@ def child_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         for message in exc.messages:
             messages.error(request, message)
     return redirect("child_detail", pk=child.pk)
+
+
+def _propose_exit(request: HttpRequest, user: User, child: Child) -> HttpResponse:
+    """Propose an exit; a refused one shows the dossier again with the messages at the fields."""
+    form = ExitForm(request.POST)
+    if form.is_valid():
+        try:
+            services.child_propose_exit(
+                actor=user,
+                child=child,
+                reason=form.cleaned_data["reason"],
+                exit_date=form.cleaned_data["exit_date"],
+                note=form.cleaned_data.get("note", ""),
+            )
+        except ValidationError as exc:
+            if not hasattr(exc, "error_dict"):
+                # Not about what was typed (the file's status): said at the top of the dossier.
+                raise
+            _apply(form, exc)
+        else:
+            messages.success(request, _("Exit proposed; the district will confirm it."))
+            return redirect("child_detail", pk=child.pk)
+    audit.record_access(actor=user, action="child.view", obj=child)
+    context = _dossier_context(user, child)
+    context["exit_form"] = form
+    return render(request, "registry/child_detail.html", context)
 
 
 @require(Perm.EXPORT_LEDGER)

@@ -381,3 +381,15 @@ def test_a_registered_child_no_longer_left_behind_is_checked_by_the_village(cast
     # The mother leaves again: the check is no longer needed.
     client.post(reverse("child_update", args=[child.pk]), edit_data(child, **{"family-1-status": "away_for_work"}))
     assert open_items(child, ItemKind.CHECK_EXIT) == []
+
+
+def test_proposing_the_exit_closes_the_village_check(cast: Cast) -> None:
+    child = make_registered_child(cast)
+    client_for(cast.supervisor_a).post(
+        reverse("child_update", args=[child.pk]), edit_data(child, **{"family-1-status": "at_home"})
+    )
+    assert len(open_items(child, ItemKind.CHECK_EXIT)) == 1
+    services.child_propose_exit(
+        actor=cast.director_a, child=child, reason="parent_returned", exit_date=timezone.localdate()
+    )
+    assert open_items(child, ItemKind.CHECK_EXIT) == []
