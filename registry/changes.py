@@ -375,3 +375,39 @@ def change_withdraw(*, actor: User, child: Child) -> ChildChange:
         resolution=_("Change withdrawn by the village"),
     )
     return change
+
+
+# --- Full numbers, for a reviewer who asks ----------------------------------------------------
+
+NUMBER_FIELDS = ("id_number", "phone")
+
+
+def revealed_numbers(change: ChildChange) -> list[tuple[str, str, str]]:
+    """The ID numbers and phones a change sets, in full: (who · field, before, proposed).
+
+    The change's table masks them, as the history does; a reviewer who asks for the full numbers
+    of the file (a logged read, ``child.reveal``) sees these too, to check what they accept."""
+    rows: list[tuple[str, str, str]] = []
+
+    def compare(who: str, model: type[models.Model], old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+        for name in NUMBER_FIELDS:
+            if name not in new:
+                continue
+            before, after = old.get(name) or "", new.get(name) or ""
+            if before != after:
+                label = str(getattr(model._meta.get_field(name), "verbose_name", name))
+                rows.append((f"{who} · {label}" if who else label, before, after))
+
+    base = change.base or {}
+    compare("", Child, base.get("child") or {}, change.values or {})
+    old_members = base.get("members") or {}
+    relationships = dict(FamilyMember._meta.get_field("relationship").flatchoices)
+    for entry in change.members or []:
+        if entry.get("delete"):
+            continue
+        values = entry.get("values") or {}
+        who = f"{relationships.get(values.get('relationship'), '')}{values.get('name', '')}"
+        compare(who, FamilyMember, old_members.get(str(entry.get("id"))) or {}, values)
+    if change.guardian is not None:
+        compare(str(_("Entrusted guardian")), EntrustedGuardian, base.get("guardian") or {}, change.guardian)
+    return rows

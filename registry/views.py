@@ -386,6 +386,8 @@ def _dossier_context(user: User, child: Child, *, revealed: bool = False) -> dic
         "can_submit": can_edit and child.status in (ChildStatus.DRAFT, ChildStatus.RETURNED),
         "can_review": has_perm(user, Perm.REVIEW_CHILDREN) and child.status == ChildStatus.AWAITING_REVIEW,
         "change": change,
+        # The full numbers a change sets, shown with the file's when the user asks (child.reveal).
+        "change_numbers": changes.revealed_numbers(change.change) if revealed and change is not None else [],
         "can_review_change": has_perm(user, Perm.REVIEW_CHILDREN) and pending,
         "can_accept_change": has_perm(user, Perm.REVIEW_CHILDREN)
         and pending

@@ -393,3 +393,19 @@ def test_proposing_the_exit_closes_the_village_check(cast: Cast) -> None:
         actor=cast.director_a, child=child, reason="parent_returned", exit_date=timezone.localdate()
     )
     assert open_items(child, ItemKind.CHECK_EXIT) == []
+
+
+def test_a_reviewer_who_reveals_the_numbers_sees_those_of_the_change(cast: Cast) -> None:
+    child = make_registered_child(cast)
+    guardian_phone = "13912345678"
+    data = edit_data(child, **{"family-0-phone": "13800001111"})
+    data.update({"guardian-name": "王奶奶", "guardian-relationship": "62", "guardian-phone": guardian_phone})
+    response = client_for(cast.director_a).post(reverse("child_update", args=[child.pk]), data)
+    assert response.status_code == 302
+    client = client_for(cast.supervisor_a)
+    page = client.get(reverse("child_detail", args=[child.pk])).content.decode()
+    assert guardian_phone not in page and "13800001111" not in page  # masked until asked
+    revealed = client.post(reverse("child_reveal", args=[child.pk])).content.decode()
+    assert 'data-testid="change-numbers"' in revealed
+    assert guardian_phone in revealed and "13800001111" in revealed
+    assert AuditEvent.objects.filter(action="child.reveal", object_id=str(child.pk)).exists()
