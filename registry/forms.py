@@ -37,6 +37,22 @@ PARENT_SEX = {"51": "1", "57": "1", "52": "2", "58": "2"}
 # Not a legal limit but a plausibility check against typing errors (a father born after the child).
 PARENT_MIN_AGE_GAP = 14
 GUARDIAN_MIN_AGE = 18
+# The relationships people pick most, first in the lists (GB/T 4761 has 85): a family's parents,
+# grandparents and siblings; an entrusted guardian's grandparents, uncles and aunts.
+USUAL_MEMBERS = ("51", "52", "57", "58", "61", "62", "63", "64", "71", "73", "75", "77")
+USUAL_GUARDIANS = ("62", "61", "64", "63", "81", "82", "83", "84", "85", "86", "87", "88", "89", "90", "71", "75")
+
+
+def grouped_relationships(usual: tuple[str, ...]) -> list[Any]:
+    """The relationship choices with the usual ones in a group of their own, then all the others."""
+    labels = dict(Relationship.choices)
+    return [
+        ("", "---------"),
+        (_("Usual"), [(code, labels[code]) for code in usual]),
+        (_("Other relationships (GB/T 4761)"), [(c, label) for c, label in Relationship.choices if c not in usual]),
+    ]
+
+
 SCHOOLING_WITH_SCHOOL = {"kindergarten", "primary", "junior", "senior", "vocational"}
 
 
@@ -275,6 +291,7 @@ class FamilyMemberForm(BootstrapFormMixin, forms.ModelForm[FamilyMember]):
         super().__init__(*args, **kwargs)
         self.fields["phone"].validators.append(phone_validator)
         loosen_id_field(self)
+        self.fields["relationship"].choices = grouped_relationships(USUAL_MEMBERS)  # type: ignore[attr-defined]
         if self.instance.pk and self.instance.work_region_id and not self.is_bound:
             self.initial["work_place"] = self.instance.work_region.full_name if self.instance.work_region else ""
 
@@ -375,7 +392,7 @@ class GuardianForm(BootstrapFormMixin, forms.ModelForm[EntrustedGuardian]):
             field.required = False
         self.fields["phone"].validators.append(phone_validator)
         loosen_id_field(self)
-        self.fields["relationship"].choices = [("", "---------"), *Relationship.choices]  # type: ignore[attr-defined]
+        self.fields["relationship"].choices = grouped_relationships(USUAL_GUARDIANS)  # type: ignore[attr-defined]
 
     def clean_id_number(self) -> str:
         return _clean_id(self.cleaned_data.get("id_number", ""))

@@ -83,3 +83,11 @@ def test_a_link_to_a_form_only_address_gets_the_chinese_page(cast: Cast) -> None
     assert response.status_code == 405
     assert "POST" in response["Allow"]
     assert "无法这样操作" in response.content.decode()
+
+
+def test_relationship_lists_start_with_the_usual_ones(cast: Cast) -> None:
+    page = client_for(cast.director_a).get(reverse("child_create")).content.decode()
+    guardian = page[page.index('name="guardian-relationship"') :]
+    guardian = guardian[: guardian.index("</select>")]
+    assert guardian.index('<optgroup label="常用">') < guardian.index('value="62"') < guardian.index("其他关系")
+    assert guardian.index('value="62"') < guardian.index('value="01"')  # 祖母 before 本人
