@@ -45,3 +45,19 @@ def test_done_items_are_listed_with_resolution(cast: Cast) -> None:
     done = list(my_items(cast.supervisor_a, show="done"))
     assert len(done) == 1 and done[0].closed_by == cast.supervisor_a
     assert WorkItem.objects.get(status="open").owner_role == Role.DISTRICT_ADMIN
+
+
+def test_the_list_names_where_each_item_is_and_can_be_searched(cast: Cast) -> None:
+    first = make_child(cast.village_a, actor=cast.director_a, name="甲童")
+    second = make_child(cast.village_a, actor=cast.director_a, name="乙童")
+    services.child_submit(actor=cast.director_a, child=first)
+    services.child_submit(actor=cast.director_a, child=second)
+    client = client_for(cast.supervisor_a)
+    body = client.get(reverse("todo_list")).content.decode()
+    assert f"{cast.township_a.name} {cast.village_a.name}" in body
+    body = client.get(reverse("todo_list"), {"q": "乙童"}).content.decode()
+    assert "乙童" in body and "甲童" not in body
+    body = client.get(reverse("todo_list"), {"kind": "census_sign"}).content.decode()
+    assert "乙童" not in body and "甲童" not in body
+    body = client.get(reverse("todo_list"), {"kind": "review_child"}).content.decode()
+    assert "乙童" in body and "甲童" in body

@@ -4,11 +4,16 @@ from typing import Any
 
 from django.utils import timezone
 
+from regions.models import Level, Region
 from worklist.models import WorkItem, WorkItemQuerySet
 
 
-def my_items(user: Any, *, show: str = "open") -> WorkItemQuerySet:
+def my_items(user: Any, *, show: str = "open", kind: str = "", q: str = "") -> WorkItemQuerySet:
     items = WorkItem.objects.for_user(user).owned_by(user)
+    if kind:
+        items = items.filter(kind=kind)
+    if q:
+        items = items.filter(title__icontains=q)
     if show == "done":
         return items.exclude(status="open").order_by("-closed_at", "-id")
     items = items.open()
@@ -19,3 +24,13 @@ def my_items(user: Any, *, show: str = "open") -> WorkItemQuerySet:
 
 def open_count(user: Any) -> int:
     return WorkItem.objects.for_user(user).owned_by(user).open().count()
+
+
+def area_names(items: list[WorkItem]) -> dict[str, str]:
+    """Region code -> "township village" for the items of one page (one query): where each item is."""
+    codes = {item.region_code for item in items if item.region_code}
+    rows = Region.objects.filter(code__in=codes).values_list("code", "parent__name", "name", "level")
+    return {
+        code: name if level != Level.VILLAGE or not township else f"{township} {name}"
+        for code, township, name, level in rows
+    }

@@ -6,7 +6,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from core.pagination import paginate, querystring_without_page
-from worklist.selectors import my_items
+from worklist.models import ItemKind
+from worklist.selectors import area_names, my_items
 
 
 @login_required
@@ -14,13 +15,23 @@ def todo_list(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "open")
     if show not in {"open", "overdue", "done"}:
         show = "open"
+    kind = request.GET.get("kind", "")
+    if kind not in ItemKind.values:
+        kind = ""
+    q = request.GET.get("q", "").strip()[:50]
+    page = paginate(request, my_items(request.user, show=show, kind=kind, q=q))
+    areas = area_names(list(page))
     return render(
         request,
         "worklist/todo_list.html",
         {
-            "page": paginate(request, my_items(request.user, show=show)),
+            "page": page,
+            "rows": [(item, areas.get(item.region_code, "")) for item in page],
             "querystring": querystring_without_page(request),
             "show": show,
+            "kind": kind,
+            "kinds": ItemKind.choices,
+            "q": q,
             "today": timezone.localdate(),
         },
     )
