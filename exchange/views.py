@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from accounts.permissions import Perm, has_perm, require
 from core import audit
+from core.http import is_htmx
 from core.pagination import paginate
 from core.scoping import get_for_user_or_404
 from exchange import exports, selectors, services
@@ -128,7 +129,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "kind_labels": dict(DiscrepancyKind.choices),
         "samples": selectors.discrepancies(_user(request), batch=batch.pk)[:20],
     }
-    template = "exchange/_batch_status.html" if request.htmx else "exchange/batch_detail.html"  # type: ignore[attr-defined]
+    template = "exchange/_batch_status.html" if is_htmx(request) else "exchange/batch_detail.html"
     return render(request, template, context)
 
 
@@ -217,7 +218,7 @@ def discrepancy_list(request: HttpRequest) -> HttpResponse:
     names = selectors.place_names({d.region_code for d in page})
     for d in page:
         d.place = names.get(d.region_code, d.region_code)
-    template = "exchange/_discrepancy_rows.html" if request.htmx else "exchange/discrepancy_list.html"  # type: ignore[attr-defined]
+    template = "exchange/_discrepancy_rows.html" if is_htmx(request) else "exchange/discrepancy_list.html"
     return render(request, template, {"form": form, "page": page})
 
 

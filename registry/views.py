@@ -168,7 +168,7 @@ def child_list(request: HttpRequest) -> HttpResponse:
         "querystring": querystring_without_page(request),
     }
     if is_htmx(request):
-        return render(request, "registry/_child_rows.html", context)
+        return render(request, "registry/_child_rows.html", {**context, "partial": True})
     context["filters"] = _filter_controls(form)
     return render(request, "registry/child_list.html", context)
 

@@ -91,3 +91,12 @@ def test_relationship_lists_start_with_the_usual_ones(cast: Cast) -> None:
     guardian = guardian[: guardian.index("</select>")]
     assert guardian.index('<optgroup label="常用">') < guardian.index('value="62"') < guardian.index("其他关系")
     assert guardian.index('value="62"') < guardian.index('value="01"')  # 祖母 before 本人
+
+
+def test_a_history_restore_request_gets_the_whole_page(cast: Cast) -> None:
+    client = client_for(cast.supervisor_a)
+    headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    body = client.get(reverse("child_list"), {"flag": "key_target"}, headers=headers).content.decode()
+    assert body.lstrip().startswith("<!doctype html>")
+    assert 'hx-swap-oob="true"' not in body
+    assert '"historyCacheSize": 0' in body

@@ -23,6 +23,7 @@ def test_items_reach_their_owners_only(cast: Cast) -> None:
     body = client_for(cast.supervisor_a).get(reverse("home")).content.decode()
     assert 'data-testid="todo-count">1<' in body
     assert 'data-testid="todo-count-menu">1<' in body  # on a phone, the menu button shows it too
+    assert 'aria-label="菜单, 待办 1 项"' in body
 
 
 def test_overdue_items_are_highlighted_and_filtered(cast: Cast) -> None:
