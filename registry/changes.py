@@ -252,13 +252,8 @@ def change_propose(
             actor=actor, target=stored, kinds=[ItemKind.FIX_RETURNED], resolution=_("Change sent again")
         )
     if not services.has_open_item(stored, ItemKind.REVIEW_CHILD):
-        services._child_item(
-            actor=actor,
-            kind=ItemKind.REVIEW_CHILD,
-            title=_("Review the change to the file of %(name)s") % {"name": stored.name},
-            owner_organisation=services._township_government(stored),
-            owner_role=Role.TOWNSHIP_SUPERVISOR,
-            child=stored,
+        services.township_review_item(
+            actor=actor, child=stored, title=_("Review the change to the file of %(name)s") % {"name": stored.name}
         )
     if "lives_alone" in rehearsed["flags"] and "lives_alone" not in (stored.flags or []):
         # Safety does not wait for the review.
@@ -342,14 +337,11 @@ def change_return(*, actor: User, child: Child, comment: str) -> ChildChange:
     change.save(update_fields=["status", "review_comment", "decided_by", "decided_at", "updated_at"])
     audit.record(actor=actor, kind="write", action="child.return_change", obj=child, detail=change.review_comment)
     worklist.items_close_for(actor=actor, target=child, kinds=[ItemKind.REVIEW_CHILD], resolution=_("Returned"))
-    services._child_item(
+    services.village_fix_item(
         actor=actor,
-        kind=ItemKind.FIX_RETURNED,
-        title=_("Correct the change to the file of %(name)s") % {"name": child.name},
-        owner_organisation=services._village_committee(child),
-        owner_role=Role.VILLAGE_DIRECTOR,
-        note=change.review_comment,
         child=child,
+        title=_("Correct the change to the file of %(name)s") % {"name": child.name},
+        note=change.review_comment,
     )
     return change
 

@@ -11,41 +11,15 @@ from django.utils.translation import gettext as _
 
 from core.forms import ErrorEntry, error_entries
 from registry.models import Child, ChildChange
+from registry.services import CHILD_FIELDS
 
-# The child form's fields in the order of the page, with the family members and the entrusted
-# guardian where their sections stand (registry/templates/registry/child_form.html).
+# The sections of the family members and the entrusted guardian: after which of the child's
+# fields each stands on the page (registry/templates/registry/child_form.html).
+SECTION_AFTER = {"is_boarding": "@family", "living_arrangement": "@guardian"}
+# Where errors are listed from: the form's own errors first, then the fields in page order.
 PAGE_ORDER = [
     NON_FIELD_ERRORS,
-    "name",
-    "gender",
-    "ethnicity",
-    "birth_date",
-    "id_number",
-    "hukou_unregistered",
-    "hukou_village",
-    "hukou_nature",
-    "current_address",
-    "health",
-    "illness",
-    "disability_category",
-    "disability_grade",
-    "disability_certificate",
-    "schooling",
-    "school",
-    "school_name",
-    "grade",
-    "is_boarding",
-    "@family",
-    "guardianship_type",
-    "guardianship_assessment",
-    "living_arrangement",
-    "@guardian",
-    "entrustment_date",
-    "entrustment_scan",
-    "income_sources",
-    "assistance",
-    "assistance_other",
-    "poverty_flags",
+    *[key for name in CHILD_FIELDS for key in (name, SECTION_AFTER.get(name)) if key is not None],
 ]
 
 

@@ -37,6 +37,8 @@ from registry.pinyin import name_keys
 from worklist import services as worklist
 from worklist.models import ItemKind, ItemStatus, WorkItem
 
+# The child's own fields, in the order of the edit form's page (registry/templates/registry/
+# child_form.html): the timeline and the error summary list them in that order.
 CHILD_FIELDS = (
     "name",
     "gender",
@@ -57,15 +59,15 @@ CHILD_FIELDS = (
     "school_name",
     "grade",
     "is_boarding",
+    "guardianship_type",
+    "guardianship_assessment",
     "living_arrangement",
+    "entrustment_date",
+    "entrustment_scan",
     "income_sources",
     "assistance",
     "assistance_other",
     "poverty_flags",
-    "guardianship_type",
-    "guardianship_assessment",
-    "entrustment_date",
-    "entrustment_scan",
 )
 MEMBER_FIELDS = (
     "relationship",
@@ -218,6 +220,31 @@ def _child_item(
         url=reverse("child_detail", args=[child.pk]),
         note=note,
         due_in_days=due_in_days,
+    )
+
+
+def township_review_item(*, actor: Any, child: Child, title: str) -> None:
+    """A file (or a change to it) for the township's supervisors to review."""
+    _child_item(
+        actor=actor,
+        kind=ItemKind.REVIEW_CHILD,
+        title=title,
+        owner_organisation=_township_government(child),
+        owner_role=Role.TOWNSHIP_SUPERVISOR,
+        child=child,
+    )
+
+
+def village_fix_item(*, actor: Any, child: Child, title: str, note: str) -> None:
+    """A returned file (or change) for the village's child director to correct, with the comment."""
+    _child_item(
+        actor=actor,
+        kind=ItemKind.FIX_RETURNED,
+        title=title,
+        owner_organisation=_village_committee(child),
+        owner_role=Role.VILLAGE_DIRECTOR,
+        note=note,
+        child=child,
     )
 
 
@@ -480,14 +507,7 @@ def child_submit(*, actor: User, child: Child) -> Child:
         action="child.submit",
     )
     worklist.items_close_for(actor=actor, target=child, kinds=[ItemKind.FIX_RETURNED], resolution=_("Submitted again"))
-    _child_item(
-        actor=actor,
-        kind=ItemKind.REVIEW_CHILD,
-        title=_("Review the new file of %(name)s") % {"name": child.name},
-        owner_organisation=_township_government(child),
-        owner_role=Role.TOWNSHIP_SUPERVISOR,
-        child=child,
-    )
+    township_review_item(actor=actor, child=child, title=_("Review the new file of %(name)s") % {"name": child.name})
     return child
 
 
@@ -550,15 +570,8 @@ def child_return(*, actor: User, child: Child, comment: str) -> Child:
     worklist.items_close_for(
         actor=actor, target=child, kinds=[ItemKind.REVIEW_CHILD, ItemKind.CONFIRM_ENTRY], resolution=_("Returned")
     )
-    _child_item(
-        actor=actor,
-        kind=ItemKind.FIX_RETURNED,
-        title=_("Correct the file of %(name)s") % {"name": child.name},
-        owner_organisation=_village_committee(child),
-        owner_role=Role.VILLAGE_DIRECTOR,
-        note=child.review_comment,
-        child=child,
-    )
+    title = _("Correct the file of %(name)s") % {"name": child.name}
+    village_fix_item(actor=actor, child=child, title=title, note=child.review_comment)
     return child
 
 
