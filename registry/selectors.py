@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
@@ -51,7 +52,9 @@ def _prefix_range(column: str, prefix: str) -> Q:
 
 def search_filter(query: str) -> Q | None:
     """What a search box query means: an ID number or its last digits, pinyin, or a Chinese name."""
-    text = query.strip().replace(" ", "").upper()
+    # Numbers pasted from Excel or typed with a Chinese input method: full-width digits and x,
+    # no-break and ideographic spaces (NFKC makes them ASCII; split() drops every kind of space).
+    text = "".join(unicodedata.normalize("NFKC", query).split()).upper()
     if not text:
         return None
     if text.rstrip("X").isdigit() and len(text) >= 4:
