@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.urls import reverse
 
 from conftest import Cast, client_for
@@ -30,3 +32,39 @@ def test_search_by_id_number_pasted_with_full_width_digits_or_odd_spaces(cast: C
         "５２００Ｘ",
     ):
         assert list(children_for(cast.supervisor_a, ChildFilters(q=query))) == [child], query
+
+
+def _number(first17: str) -> str:
+    from core.idnumber import check_character
+
+    return first17 + check_character(first17)
+
+
+def test_an_id_number_one_slip_away_is_a_probable_duplicate_wherever_the_slip_is(cast: Cast) -> None:
+    from registry.selectors import find_duplicates
+
+    existing = make_child(
+        cast.village_a,
+        actor=cast.district_admin,
+        name="余演轩",
+        gender="2",
+        birth_date=date(2023, 2, 12),
+        id_number=_number("35030320230212946"),
+        hukou_unregistered=False,
+    )
+    typed = {
+        "two digits of the day swapped": ("35030320230221946", date(2023, 2, 21)),
+        "one digit of the day wrong": ("35030320230213946", date(2023, 2, 13)),
+        "two digits of the sequence swapped": ("35030320230212496", date(2023, 2, 12)),
+        "one digit of the county wrong": ("35030420230212946", date(2023, 2, 12)),
+    }
+    for slip, (first17, born) in typed.items():
+        report = find_duplicates(
+            cast.director_a, name="王小红", birth_date=born, id_number=_number(first17), parent_ids=[]
+        )
+        assert report.probable == [(existing, "id_one_digit_apart")], slip
+    # Two slips are another child; and nothing is found outside the user's jurisdiction.
+    far = _number("35030320230221496")
+    assert not find_duplicates(cast.director_a, name="王小红", birth_date=None, id_number=far, parent_ids=[]).probable
+    near = _number("35030320230221946")
+    assert not find_duplicates(cast.director_b, name="王小红", birth_date=None, id_number=near, parent_ids=[]).probable
