@@ -15,13 +15,13 @@ from django.db.models.functions import Concat
 
 from accounts.models import Organisation
 from accounts.roles import OrgKind
-from core.idnumber import check_character
+from core.idnumber import check_character, mask
 from core.models import AuditEvent
 from core.scoping import scope_prefix_of
 from regions.models import Level, Region, significant_prefix
 from registry import changes
 from registry.codes import ChildStatus
-from registry.models import OPEN_CHANGE_STATUSES, Child, ChildChange, ChildNameKey
+from registry.models import OPEN_CHANGE_STATUSES, Child, ChildChange, ChildNameKey, ChildTransfer, TransferStatus
 from registry.pinyin import name_keys, normalise_query
 
 SORTS = {
@@ -254,6 +254,49 @@ def open_change(user: Any, child: Child) -> ChangeReview | None:
 def timeline(child: Child) -> QuerySet[AuditEvent]:
     changes = AuditEvent.objects.filter(object_type="registry.child", object_id=str(child.pk), kind="write")
     return changes.order_by("-at", "-id")
+
+
+# --- Transfers -----------------------------------------------------------------------------
+
+
+@dataclass
+class TransferShown:
+    """A transfer as one side may see it.
+
+    A village that asked for a file found elsewhere typed only its ID number: until the holder
+    accepts, it sees that number masked and the holding township, never the holder's name, sex,
+    birth date or village for it (the request would otherwise look any ID number up). A holder
+    that sends a file shows the receiving side who is coming, from which village.
+    """
+
+    transfer: ChildTransfer
+    sees_file: bool
+    shows_child: bool
+    child_label: str
+    from_label: str
+
+
+def transfers_shown(user: Any, transfers: list[ChildTransfer]) -> list[TransferShown]:
+    prefix = scope_prefix_of(user)
+    child_ids = {t.child_id for t in transfers}
+    seen = set(Child.objects.for_user(user).filter(pk__in=child_ids).values_list("pk", flat=True))
+    codes = {t.from_code for t in transfers} | {t.from_code[:9] + "000" for t in transfers}
+    names = dict(Region.objects.filter(code__in=codes).values_list("code", "full_name"))
+    shown = []
+    for t in transfers:
+        holder_side = prefix is not None and t.from_code.startswith(prefix)
+        shows = t.child_id in seen or holder_side or not t.requested_by_receiver or t.status == TransferStatus.ACCEPTED
+        township = t.from_code[:9] + "000"
+        shown.append(
+            TransferShown(
+                transfer=t,
+                sees_file=t.child_id in seen,
+                shows_child=shows,
+                child_label=t.child.name if shows else mask(t.child.id_number),
+                from_label=names.get(t.from_code if shows else township, t.from_code if shows else township),
+            )
+        )
+    return shown
 
 
 # --- Duplicates -----------------------------------------------------------------------------

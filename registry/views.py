@@ -28,7 +28,6 @@ from core.http import is_htmx
 from core.idnumber import mask
 from core.pagination import paginate, querystring_without_page
 from core.scoping import get_for_user_or_404
-from regions.models import Region
 from registry import changes, edit_form, exports, scans, selectors, services
 from registry.codes import AssistanceKind, ChildStatus, IncomeSource, PovertyFlag
 from registry.eligibility import explain
@@ -657,20 +656,17 @@ def transfer_request(request: HttpRequest) -> HttpResponse:
 @require(Perm.VIEW_CHILDREN)
 def transfer_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    transfers = ChildTransfer.objects.for_user(user).select_related("child__hukou_village", "to_village")
+    transfers = ChildTransfer.objects.for_user(user).select_related("child", "to_village")
     page = paginate(request, transfers)
-    names = dict(Region.objects.filter(code__in={t.from_code for t in page}).values_list("code", "full_name"))
-    for transfer in page:
-        transfer.from_name = names.get(transfer.from_code, transfer.from_code)
-    return render(request, "registry/transfer_list.html", {"page": page})
+    return render(
+        request, "registry/transfer_list.html", {"page": page, "rows": selectors.transfers_shown(user, list(page))}
+    )
 
 
 @require(Perm.VIEW_CHILDREN)
 def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    transfer = get_for_user_or_404(
-        ChildTransfer.objects.select_related("child__hukou_village__parent", "to_village"), user, pk=pk
-    )
+    transfer = get_for_user_or_404(ChildTransfer.objects.select_related("child", "to_village"), user, pk=pk)
     form = TransferDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -686,14 +682,13 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Your decision has been recorded."))
             return redirect("transfer_detail", pk=transfer.pk)
-    holder_sees_file = Child.objects.for_user(user).filter(pk=transfer.child_id).exists()
     return render(
         request,
         "registry/transfer_detail.html",
         {
             "transfer": transfer,
+            "shown": selectors.transfers_shown(user, [transfer])[0],
             "form": form,
             "can_decide": services.can_decide(user, transfer),
-            "sees_file": holder_sees_file,
         },
     )

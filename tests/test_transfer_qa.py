@@ -68,3 +68,49 @@ def test_an_id_number_one_slip_away_is_a_probable_duplicate_wherever_the_slip_is
     assert not find_duplicates(cast.director_a, name="王小红", birth_date=None, id_number=far, parent_ids=[]).probable
     near = _number("35030320230221946")
     assert not find_duplicates(cast.director_b, name="王小红", birth_date=None, id_number=near, parent_ids=[]).probable
+
+
+def test_a_request_shows_the_asking_village_only_the_number_it_typed_and_the_township(cast: Cast) -> None:
+    from core.idnumber import mask
+    from registry.models import ChildTransfer
+
+    number = _number("35030320160305246")
+    child = make_child(
+        cast.village_a, actor=cast.district_admin, name="甲村孩子", id_number=number, hukou_unregistered=False
+    )
+    asker = client_for(cast.director_b)
+    # A request needs nothing but an ID number: it must not turn the number into a name.
+    asker.post(reverse("transfer_request"), {"id_number": number, "to_village": cast.village_b.pk, "reason": "x"})
+    transfer = ChildTransfer.objects.get()
+    for url in (reverse("transfer_detail", args=[transfer.pk]), reverse("transfer_list")):
+        page = asker.get(url).content.decode()
+        assert mask(number) in page and cast.township_a.full_name in page, url
+        assert "甲村孩子" not in page and cast.village_a.name not in page and "2016-03-05" not in page, url
+    # The holding township sees whose file is asked for, and from which village.
+    page = client_for(cast.supervisor_a).get(reverse("transfer_detail", args=[transfer.pk])).content.decode()
+    assert "甲村孩子" in page and cast.village_a.full_name in page
+    # Refused, the asking village still learns nothing; accepted, it holds the file.
+    client_for(cast.supervisor_a).post(
+        reverse("transfer_detail", args=[transfer.pk]), {"decision": "reject", "note": "仍在本村"}
+    )
+    assert "甲村孩子" not in asker.get(reverse("transfer_detail", args=[transfer.pk])).content.decode()
+    asker.post(reverse("transfer_request"), {"id_number": number, "to_village": cast.village_b.pk, "reason": "y"})
+    again = ChildTransfer.objects.get(status="pending")
+    client_for(cast.supervisor_a).post(reverse("transfer_detail", args=[again.pk]), {"decision": "accept"})
+    child.refresh_from_db()
+    assert child.hukou_village == cast.village_b
+    assert "甲村孩子" in asker.get(reverse("transfer_detail", args=[again.pk])).content.decode()
+
+
+def test_an_accepted_transfer_still_says_where_the_file_came_from(cast: Cast) -> None:
+    from registry import services
+
+    child = make_child(cast.village_a, actor=cast.director_a, name="乙村孩子")
+    transfer = services.transfer_send(actor=cast.director_a, child=child, to_village=cast.village_b, reason="搬迁")
+    services.transfer_decide(actor=cast.director_b, transfer=transfer, accept=True)
+    for user in (cast.director_a, cast.director_b):
+        page = client_for(user).get(reverse("transfer_detail", args=[transfer.pk])).content.decode()
+        source = page.split("转出地", 1)[1].split("</dd>", 1)[0]
+        assert cast.village_a.full_name in source, user
+        # The sender no longer holds the file; it is not told that the file "stays" with it.
+        assert "档案仍由原乡镇" not in page
