@@ -37,6 +37,7 @@ class RegistryConfig(AppConfig):
                 "child.transfer_request": _("Transfer asked for"),
                 "child.transfer_accept": _("Transfer accepted"),
                 "child.transfer_reject": _("Transfer refused"),
+                "child.transfer_withdraw": _("Transfer withdrawn"),
                 "worklist.open": _("Opened a to-do item"),
                 "worklist.close": _("Closed a to-do item"),
             }

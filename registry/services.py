@@ -828,6 +828,44 @@ def transfer_request(*, actor: User, id_number: str, to_village: Region, reason:
     return transfer
 
 
+def _on_side(actor: User, code: str) -> bool:
+    prefix = actor.scope_prefix
+    return prefix is not None and code.startswith(prefix)
+
+
+def can_withdraw(actor: User, transfer: ChildTransfer) -> bool:
+    """The side that started a transfer may take it back while the other side has not decided."""
+    if transfer.status != TransferStatus.PENDING or not has_perm(actor, Perm.EDIT_CHILDREN):
+        return False
+    return _on_side(actor, transfer.to_code if transfer.requested_by_receiver else transfer.from_code)
+
+
+@transaction.atomic
+def transfer_withdraw(*, actor: User, transfer: ChildTransfer) -> ChildTransfer:
+    """A transfer sent to the wrong village, or asked for by mistake, is taken back by its sender."""
+    if not ChildTransfer.objects.for_user(actor).filter(pk=transfer.pk).exists():
+        raise PermissionDenied
+    ChildTransfer.objects.select_for_update().get(pk=transfer.pk)
+    transfer.refresh_from_db()
+    if transfer.status != TransferStatus.PENDING:
+        raise ValidationError(_("This transfer has already been decided."))
+    if not can_withdraw(actor, transfer):
+        raise ValidationError(_("Only the side that started the transfer can withdraw it."))
+    transfer.status = TransferStatus.WITHDRAWN
+    transfer.decided_by = actor
+    transfer.decided_at = timezone.now()
+    transfer.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    audit.record(
+        actor=actor,
+        kind="write",
+        action="child.transfer_withdraw",
+        obj=transfer.child,
+        detail=f"→ {transfer.to_village.full_name}",
+    )
+    worklist.items_close_for(actor=actor, target=transfer, resolution=_("Withdrawn"))
+    return transfer
+
+
 def transfer_decider_side(transfer: ChildTransfer) -> str:
     """Which side decides: the holder when the receiver asked, the receiver when the holder sent."""
     return "from" if transfer.requested_by_receiver else "to"
@@ -847,11 +885,19 @@ def can_decide(actor: User, transfer: ChildTransfer) -> bool:
 def transfer_decide(*, actor: User, transfer: ChildTransfer, accept: bool, note: str = "") -> ChildTransfer:
     if not ChildTransfer.objects.for_user(actor).filter(pk=transfer.pk).exists():
         raise PermissionDenied
+    # Read again under a lock: two people may press "accept" (or one accept, one refuse) at once,
+    # and the second must find the transfer decided, not move the file a second time.
+    ChildTransfer.objects.select_for_update().get(pk=transfer.pk)
+    transfer.refresh_from_db()
+    if transfer.status != TransferStatus.PENDING:
+        raise ValidationError(_("This transfer has already been decided."))
     if not can_decide(actor, transfer):
         raise ValidationError(_("The other side decides on this transfer."))
     if not accept and not note.strip():
         raise ValidationError({"note": _("Say why the transfer is refused.")})
     child = Child.objects.select_for_update().get(pk=transfer.child_id)
+    if accept and child.status == ChildStatus.EXITED:
+        raise ValidationError(_("This child has exited the registry; the file is kept read-only."))
     transfer.status = TransferStatus.ACCEPTED if accept else TransferStatus.REJECTED
     transfer.decided_by = actor
     transfer.decided_at = timezone.now()

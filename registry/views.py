@@ -668,6 +668,15 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     transfer = get_for_user_or_404(ChildTransfer.objects.select_related("child", "to_village"), user, pk=pk)
     form = TransferDecisionForm(request.POST or None)
+    if request.method == "POST" and request.POST.get("decision") == "withdraw":
+        try:
+            services.transfer_withdraw(actor=user, transfer=transfer)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The transfer has been withdrawn."))
+        return redirect("transfer_detail", pk=transfer.pk)
     if request.method == "POST" and form.is_valid():
         try:
             services.transfer_decide(
@@ -690,5 +699,6 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "shown": selectors.transfers_shown(user, [transfer])[0],
             "form": form,
             "can_decide": services.can_decide(user, transfer),
+            "can_withdraw": services.can_withdraw(user, transfer),
         },
     )

@@ -114,3 +114,51 @@ def test_an_accepted_transfer_still_says_where_the_file_came_from(cast: Cast) ->
         assert cast.village_a.full_name in source, user
         # The sender no longer holds the file; it is not told that the file "stays" with it.
         assert "档案仍由原乡镇" not in page
+
+
+def test_a_decided_transfer_cannot_be_decided_again(cast: Cast) -> None:
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from core.models import AuditEvent
+    from registry import services
+    from registry.models import ChildTransfer
+
+    child = make_child(cast.village_a, actor=cast.director_a)
+    sent = services.transfer_send(actor=cast.director_a, child=child, to_village=cast.village_b, reason="搬迁")
+    # Two receivers open the page while it is pending; both press a button.
+    first, second = ChildTransfer.objects.get(pk=sent.pk), ChildTransfer.objects.get(pk=sent.pk)
+    services.transfer_decide(actor=cast.director_b, transfer=first, accept=True)
+    with pytest.raises(ValidationError):
+        services.transfer_decide(actor=cast.supervisor_b, transfer=second, accept=False, note="不同意")
+    assert ChildTransfer.objects.get().status == "accepted"
+    assert AuditEvent.objects.filter(action__in=["child.transfer_accept", "child.transfer_reject"]).count() == 1
+
+
+def test_the_sender_can_withdraw_a_pending_transfer_and_only_the_sender(cast: Cast) -> None:
+    from core.models import AuditEvent
+    from registry import services
+    from registry.models import ChildTransfer
+    from worklist.models import ItemKind, WorkItem
+
+    child = make_child(cast.village_a, actor=cast.director_a)
+    transfer = services.transfer_send(actor=cast.director_a, child=child, to_village=cast.village_b, reason="选错村")
+    url = reverse("transfer_detail", args=[transfer.pk])
+    receiver = client_for(cast.director_b)
+    assert 'data-testid="transfer-withdraw"' not in receiver.get(url).content.decode()
+    receiver.post(url, {"decision": "withdraw"})
+    assert ChildTransfer.objects.get().status == "pending"
+    sender = client_for(cast.director_a)
+    assert 'data-testid="transfer-withdraw"' in sender.get(url).content.decode()
+    assert sender.post(url, {"decision": "withdraw"}).status_code == 302
+    transfer.refresh_from_db()
+    assert transfer.status == "withdrawn"
+    assert not WorkItem.objects.filter(kind=ItemKind.DECIDE_TRANSFER, status="open").exists()
+    assert AuditEvent.objects.filter(action="child.transfer_withdraw", object_id=str(child.pk)).exists()
+    # The receiver can no longer accept it; the file can be sent again, to the right village.
+    receiver.post(url, {"decision": "accept"})
+    child.refresh_from_db()
+    assert child.hukou_village == cast.village_a
+    services.transfer_send(actor=cast.director_a, child=child, to_village=cast.village_b, reason="搬迁")
+    # Out of scope it does not exist.
+    assert client_for(cast.outsider).post(url, {"decision": "withdraw"}).status_code == 404
