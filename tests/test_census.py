@@ -451,3 +451,41 @@ def test_a_campaign_name_is_not_used_twice_in_a_district(cast: Cast) -> None:
     open_campaign(cast)
     with pytest.raises(ValidationError):
         open_campaign(cast)
+
+
+# --- Found in a user test ------------------------------------------------------------------------
+
+
+def _error_texts(response: Any) -> list[str]:
+    return [str(m) for m in response.context["messages"] if m.level_tag == "error"]
+
+
+def test_a_page_left_open_says_why_nothing_changed(cast: Cast) -> None:
+    campaign = open_campaign(cast)
+    row = return_of(campaign, cast.village_a)
+    url = reverse("village_return", args=[campaign.pk, cast.village_a.code])
+    fill_and_certify(cast.director_a, row)
+    # The officer's second tab still shows the form: saving tells them the return is certified.
+    response = client_for(cast.director_a).post(
+        url, {"households_visited": "1", "children_found": "1", "left_behind_found": "0"}
+    )
+    assert response.status_code == 200 and len(_error_texts(response)) == 1
+    assert _error_texts(response)[0] in response.content.decode()
+    # The supervisor's page was open before the township countersigned.
+    services.township_countersign(actor=cast.supervisor_a, countersign=countersign_of(campaign, cast.township_a))
+    response = client_for(cast.supervisor_a).post(
+        reverse("village_reopen", args=[campaign.pk, cast.village_a.code]), {"reason": "再查"}
+    )
+    assert response.status_code == 200 and len(_error_texts(response)) == 1
+    assert _error_texts(response)[0] in response.content.decode()
+    assert return_of(campaign, cast.village_a).is_certified
+
+
+def test_countersigning_with_a_note_too_long_keeps_it_unsigned(cast: Cast) -> None:
+    campaign = open_campaign(cast)
+    fill_and_certify(cast.director_a, return_of(campaign, cast.village_a))
+    response = client_for(cast.supervisor_a).post(
+        reverse("township_countersign", args=[campaign.pk, cast.township_a.code]), {"note": "核" * 2001}, follow=True
+    )
+    assert response.status_code == 200 and len(_error_texts(response)) == 1
+    assert not countersign_of(campaign, cast.township_a).is_signed
