@@ -7,7 +7,17 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from census.services import END_BEFORE_START, LEFT_BEHIND_TOO_MANY, NOT_NEGATIVE, REASON_REQUIRED
+from census.services import (
+    CHILDREN_WITHOUT_HOUSEHOLDS,
+    END_BEFORE_START,
+    LEFT_BEHIND_TOO_MANY,
+    MAX_CAMPAIGN_DAYS,
+    MAX_COUNT,
+    NOT_NEGATIVE,
+    PERIOD_TOO_LONG,
+    REASON_REQUIRED,
+    TOO_LARGE,
+)
 from core.forms import BootstrapFormMixin
 from regions.models import Region
 
@@ -15,7 +25,12 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _count(label: Any) -> forms.IntegerField:
-    return forms.IntegerField(label=label, min_value=0, error_messages={"min_value": NOT_NEGATIVE})
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        max_value=MAX_COUNT,
+        error_messages={"min_value": NOT_NEGATIVE, "max_value": TOO_LARGE},
+    )
 
 
 class CampaignForm(BootstrapFormMixin, forms.Form):
@@ -40,6 +55,8 @@ class CampaignForm(BootstrapFormMixin, forms.Form):
         starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
         if starts_on and ends_on and ends_on < starts_on:
             self.add_error("ends_on", END_BEFORE_START)
+        elif starts_on and ends_on and (ends_on - starts_on).days > MAX_CAMPAIGN_DAYS:
+            self.add_error("ends_on", PERIOD_TOO_LONG)
         return data
 
 
@@ -54,6 +71,8 @@ class VillageReturnForm(BootstrapFormMixin, forms.Form):
         children, left_behind = data.get("children_found"), data.get("left_behind_found")
         if children is not None and left_behind is not None and left_behind > children:
             self.add_error("left_behind_found", LEFT_BEHIND_TOO_MANY)
+        if data.get("households_visited") == 0 and children:
+            self.add_error("households_visited", CHILDREN_WITHOUT_HOUSEHOLDS)
         return data
 
 

@@ -45,12 +45,15 @@ class TownshipRow:
     progress: Progress
 
 
+_CERTIFIED = Q(certified_at__isnull=False)
+# The sums count certified returns only: a village's draft is not yet its figure, and a total
+# that mixed the two would change under the reader as villages type.
 _TOTALS = {
     "total": Count("id"),
-    "certified": Count("id", filter=Q(certified_at__isnull=False)),
-    "households": Sum("households_visited"),
-    "children": Sum("children_found"),
-    "left_behind": Sum("left_behind_found"),
+    "certified": Count("id", filter=_CERTIFIED),
+    "households": Sum("households_visited", filter=_CERTIFIED),
+    "children": Sum("children_found", filter=_CERTIFIED),
+    "left_behind": Sum("left_behind_found", filter=_CERTIFIED),
 }
 
 

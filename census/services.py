@@ -29,6 +29,16 @@ SIGN_ITEM = "census_sign"
 
 RETURN_FIELDS = ["households_visited", "children_found", "left_behind_found", "note"]
 NOT_NEGATIVE = gettext_lazy("Enter zero or a positive number.")
+# Far above any village's figures (Hanjiang's largest community has a few thousand households):
+# a larger number is a typing slip, and would overflow PostgreSQL's integer column.
+MAX_COUNT = 100_000
+TOO_LARGE = gettext_lazy("This number is too large for one village; check it (at most 100000).")
+CHILDREN_WITHOUT_HOUSEHOLDS = gettext_lazy(
+    "Children were found, so at least one household must have been visited; check the number of households."
+)
+# A census runs for a quarter or a year; a longer period is a slip in the year of a date.
+MAX_CAMPAIGN_DAYS = 366
+PERIOD_TOO_LONG = gettext_lazy("A campaign lasts at most one year; check the year of the dates.")
 LEFT_BEHIND_TOO_MANY = gettext_lazy("Left-behind children found cannot be more than children found.")
 END_BEFORE_START = gettext_lazy("The end date cannot be before the start date.")
 REASON_REQUIRED = gettext_lazy("Give the reason for returning the return.")
@@ -99,6 +109,8 @@ def campaign_open(
         raise ValidationError({"ends_on": END_BEFORE_START})
     if ends_on < timezone.localdate():
         raise ValidationError({"ends_on": _("The end date cannot be in the past.")})
+    if (ends_on - starts_on).days > MAX_CAMPAIGN_DAYS:
+        raise ValidationError({"ends_on": PERIOD_TOO_LONG})
     villages = list(
         Region.objects.filter(level=Level.VILLAGE, is_active=True, code__startswith=district.prefix).order_by("code")
     )
@@ -158,7 +170,9 @@ def _open_certify_item(
     worklist.item_open(
         actor=actor,
         kind=CERTIFY_ITEM,
-        title=_("Certify the census of %(village)s") % {"village": village_return.village.name},
+        # The campaign's name tells apart the items of two campaigns open at once.
+        title=_("Certify the census of %(village)s (%(campaign)s)")
+        % {"village": village_return.village.name, "campaign": campaign.name},
         target=village_return,
         region_code=village_return.region_code,
         owner_organisation=committee,
@@ -194,8 +208,12 @@ def _check_counts(households_visited: int, children_found: int, left_behind_foun
     ):
         if value < 0:
             errors[field] = [ValidationError(NOT_NEGATIVE, code="negative")]
+        elif value > MAX_COUNT:
+            errors[field] = [ValidationError(TOO_LARGE, code="too_large")]
     if "left_behind_found" not in errors and left_behind_found > children_found:
         errors["left_behind_found"] = [ValidationError(LEFT_BEHIND_TOO_MANY, code="too_many")]
+    if "households_visited" not in errors and households_visited == 0 and children_found > 0:
+        errors["households_visited"] = [ValidationError(CHILDREN_WITHOUT_HOUSEHOLDS, code="no_households")]
     if errors:
         raise ValidationError(errors)
 
@@ -276,7 +294,8 @@ def village_return_certify(*, actor: User, village_return: VillageReturn) -> Vil
             worklist.item_open(
                 actor=actor,
                 kind=COUNTERSIGN_ITEM,
-                title=_("Countersign the census of %(township)s") % {"township": countersign.township.name},
+                title=_("Countersign the census of %(township)s (%(campaign)s)")
+                % {"township": countersign.township.name, "campaign": campaign.name},
                 target=countersign,
                 region_code=countersign.region_code,
                 owner_organisation=government,

@@ -163,6 +163,20 @@ def _village_page(
     campaign = village_return.campaign
     countersign = selectors.countersign_of(user, village_return)
     is_open = not campaign.is_closed
+    can_edit = services.may(user, Step.FILL) and is_open and not village_return.is_certified
+    can_reopen = (
+        services.may(user, Step.REOPEN)
+        and is_open
+        and village_return.is_certified
+        and countersign is not None
+        and not countersign.is_signed
+    )
+    # A page opened before the return was certified, the township countersigned or the district
+    # closed the campaign posts to a form the fresh page no longer shows: say why at the top.
+    for posted, shown in ((form, can_edit), (reopen_form, can_reopen)):
+        if posted is not None and not shown:
+            for message in posted.non_field_errors():
+                messages.error(request, str(message))
     return render(
         request,
         "census/village_return.html",
@@ -172,16 +186,12 @@ def _village_page(
             "countersign": countersign,
             "form": form or VillageReturnForm(initial=_values(village_return)),
             "reopen_form": reopen_form or ReopenForm(),
-            "can_edit": services.may(user, Step.FILL) and is_open and not village_return.is_certified,
+            "can_edit": can_edit,
             "can_certify": services.may(user, Step.CERTIFY)
             and is_open
             and village_return.is_filled
             and not village_return.is_certified,
-            "can_reopen": services.may(user, Step.REOPEN)
-            and is_open
-            and village_return.is_certified
-            and countersign is not None
-            and not countersign.is_signed,
+            "can_reopen": can_reopen,
         },
     )
 
@@ -266,7 +276,12 @@ def village_reopen(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 def township_countersign(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     countersign = get_for_user_or_404(TownshipCountersign, _user(request), campaign_id=pk, region_code=code)
     form = CountersignForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    if not form.is_valid():
+        # Countersigning without the note the supervisor wrote would lose it.
+        for message in form.errors.get("note", []):
+            messages.error(request, f"{form['note'].label}：{message}")
+        return redirect("township_progress", pk=pk, code=code)
+    note = form.cleaned_data["note"]
     try:
         services.township_countersign(actor=_user(request), countersign=countersign, note=note)
     except ValidationError as exc:

@@ -451,3 +451,120 @@ def test_a_campaign_name_is_not_used_twice_in_a_district(cast: Cast) -> None:
     open_campaign(cast)
     with pytest.raises(ValidationError):
         open_campaign(cast)
+
+
+# --- Found in a user test ------------------------------------------------------------------------
+
+
+def _error_texts(response: Any) -> list[str]:
+    return [str(m) for m in response.context["messages"] if m.level_tag == "error"]
+
+
+def test_absurd_and_inconsistent_counts_are_refused_at_the_field(cast: Cast) -> None:
+    campaign = open_campaign(cast)
+    row = return_of(campaign, cast.village_a)
+    client = client_for(cast.director_a)
+    url = reverse("village_return", args=[campaign.pk, cast.village_a.code])
+    # An extra digit or two: refused before it reaches PostgreSQL's integer column.
+    response = client.post(url, {"households_visited": "99999999999", "children_found": "5", "left_behind_found": "2"})
+    assert response.status_code == 200 and list(response.context["form"].errors) == ["households_visited"]
+    assert "100000" in response.context["form"].errors["households_visited"][0]
+    # Children found in no household visited.
+    response = client.post(url, {"households_visited": "0", "children_found": "5", "left_behind_found": "2"})
+    assert response.status_code == 200 and list(response.context["form"].errors) == ["households_visited"]
+    with pytest.raises(ValidationError) as exc:
+        services.village_return_save(
+            actor=cast.director_a, village_return=row, households_visited=0, children_found=3, left_behind_found=0
+        )
+    assert set(exc.value.error_dict) == {"households_visited"}
+    with pytest.raises(ValidationError) as exc:
+        services.village_return_save(
+            actor=cast.director_a,
+            village_return=row,
+            households_visited=10,
+            children_found=200_001,
+            left_behind_found=0,
+        )
+    assert set(exc.value.error_dict) == {"children_found"}
+    row.refresh_from_db()
+    assert row.households_visited is None
+    # A village with no children at all is a real answer.
+    empty = {"households_visited": "0", "children_found": "0", "left_behind_found": "0"}
+    assert client.post(url, empty).status_code == 302
+
+
+def test_a_campaign_longer_than_a_year_is_refused_at_the_end_date(cast: Cast) -> None:
+    today = timezone.localdate()
+    response = client_for(cast.district_admin).post(
+        reverse("campaign_create"),
+        {"name": "年份输错", "district": str(cast.county.pk), "starts_on": "0001-01-01", "ends_on": "9999-12-31"},
+    )
+    assert response.status_code == 200 and list(response.context["form"].errors) == ["ends_on"]
+    with pytest.raises(ValidationError) as exc:
+        services.campaign_open(
+            actor=cast.district_admin,
+            name="年份输错",
+            district=cast.county,
+            starts_on=today,
+            ends_on=today.replace(year=today.year + 2),
+        )
+    assert "ends_on" in exc.value.error_dict
+    assert not Campaign.objects.exists()
+    open_campaign(cast, days=366)
+
+
+def test_to_do_items_name_their_campaign(cast: Cast) -> None:
+    first = open_campaign(cast, name="第一季度排查")
+    open_campaign(cast, name="第二季度排查")
+    titles = sorted(certify_items().filter(region_code=cast.village_a.code).values_list("title", flat=True))
+    assert len(set(titles)) == 2 and "第一季度排查" in titles[0] + titles[1] and "第二季度排查" in titles[0] + titles[1]
+    fill_and_certify(cast.director_a, return_of(first, cast.village_a))
+    assert "第一季度排查" in WorkItem.objects.get(kind=services.COUNTERSIGN_ITEM).title
+
+
+def test_a_page_left_open_says_why_nothing_changed(cast: Cast) -> None:
+    campaign = open_campaign(cast)
+    row = return_of(campaign, cast.village_a)
+    url = reverse("village_return", args=[campaign.pk, cast.village_a.code])
+    fill_and_certify(cast.director_a, row)
+    # The officer's second tab still shows the form: saving tells them the return is certified.
+    response = client_for(cast.director_a).post(
+        url, {"households_visited": "1", "children_found": "1", "left_behind_found": "0"}
+    )
+    assert response.status_code == 200 and len(_error_texts(response)) == 1
+    assert _error_texts(response)[0] in response.content.decode()
+    # The supervisor's page was open before the township countersigned.
+    services.township_countersign(actor=cast.supervisor_a, countersign=countersign_of(campaign, cast.township_a))
+    response = client_for(cast.supervisor_a).post(
+        reverse("village_reopen", args=[campaign.pk, cast.village_a.code]), {"reason": "再查"}
+    )
+    assert response.status_code == 200 and len(_error_texts(response)) == 1
+    assert _error_texts(response)[0] in response.content.decode()
+    assert return_of(campaign, cast.village_a).is_certified
+
+
+def test_countersigning_with_a_note_too_long_keeps_it_unsigned(cast: Cast) -> None:
+    campaign = open_campaign(cast)
+    fill_and_certify(cast.director_a, return_of(campaign, cast.village_a))
+    response = client_for(cast.supervisor_a).post(
+        reverse("township_countersign", args=[campaign.pk, cast.township_a.code]), {"note": "核" * 2001}, follow=True
+    )
+    assert response.status_code == 200 and len(_error_texts(response)) == 1
+    assert not countersign_of(campaign, cast.township_a).is_signed
+
+
+def test_totals_count_certified_returns_only(cast: Cast) -> None:
+    campaign = open_campaign(cast)
+    fill_and_certify(cast.director_a, return_of(campaign, cast.village_a), children=40, left_behind=12)
+    services.village_return_save(
+        actor=cast.director_b,
+        village_return=return_of(campaign, cast.village_b),
+        households_visited=999,
+        children_found=99,
+        left_behind_found=9,
+    )
+    response = client_for(cast.district_admin).get(reverse("campaign_detail", args=[campaign.pk]))
+    progress = response.context["progress"]
+    assert (progress.households, progress.children, progress.left_behind) == (120, 40, 12)
+    rows = {row.countersign.township.name: row.progress for row in response.context["townships"]}
+    assert (rows["白沙镇"].households, rows["白沙镇"].children) == (0, 0)
