@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from census.services import (
+    CANCEL_REASON_REQUIRED,
     CHILDREN_WITHOUT_HOUSEHOLDS,
     END_BEFORE_START,
     LEFT_BEHIND_TOO_MANY,
@@ -87,3 +88,12 @@ class ReopenForm(BootstrapFormMixin, forms.Form):
 
 class CountersignForm(BootstrapFormMixin, forms.Form):
     note = forms.CharField(label=_("note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+
+
+class CancelForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("reason for cancelling"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=500,
+        error_messages={"required": CANCEL_REASON_REQUIRED},
+    )

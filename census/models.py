@@ -52,6 +52,18 @@ class Campaign(TimeStampedModel):
         related_name="+",
     )
     district_signed_at = models.DateTimeField(_("signed by the district at"), null=True, blank=True)
+    # A campaign opened by mistake (wrong period, wrong name) is cancelled, not deleted: its
+    # to-do items close and what villages had typed stays on record.
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cancelled by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=500, blank=True)
 
     objects = CampaignQuerySet.as_manager()
 
@@ -73,8 +85,17 @@ class Campaign(TimeStampedModel):
         return self.region_code
 
     @property
-    def is_closed(self) -> bool:
+    def is_signed(self) -> bool:
         return self.district_signed_at is not None
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def is_closed(self) -> bool:
+        """Signed or cancelled: no step can be taken any more."""
+        return self.is_signed or self.is_cancelled
 
 
 class VillageReturnQuerySet(ScopedQuerySet["VillageReturn"]):

@@ -42,6 +42,8 @@ PERIOD_TOO_LONG = gettext_lazy("A campaign lasts at most one year; check the yea
 LEFT_BEHIND_TOO_MANY = gettext_lazy("Left-behind children found cannot be more than children found.")
 END_BEFORE_START = gettext_lazy("The end date cannot be before the start date.")
 REASON_REQUIRED = gettext_lazy("Give the reason for returning the return.")
+CANCEL_REASON_REQUIRED = gettext_lazy("Say why the campaign is cancelled.")
+CANCELLED = gettext_lazy("This campaign was cancelled by the district.")
 
 
 class Step(StrEnum):
@@ -51,6 +53,7 @@ class Step(StrEnum):
     REOPEN = "reopen"
     COUNTERSIGN = "countersign"
     SIGN = "sign"
+    CANCEL = "cancel"
 
 
 def may(actor: User | object, step: Step) -> bool:
@@ -63,6 +66,7 @@ def may(actor: User | object, step: Step) -> bool:
         Step.REOPEN: {Role.TOWNSHIP_SUPERVISOR},
         Step.COUNTERSIGN: {Role.TOWNSHIP_SUPERVISOR},
         Step.SIGN: district,
+        Step.CANCEL: district,
     }[step]
     return getattr(actor, "role", None) in roles
 
@@ -84,6 +88,8 @@ def _organisation(region_code: str, kind: str) -> Organisation | None:
 
 
 def _check_open(campaign: Campaign) -> None:
+    if campaign.is_cancelled:
+        raise ValidationError(CANCELLED)
     if campaign.is_closed:
         raise ValidationError(_("This campaign has been closed by the district."))
 
@@ -103,7 +109,8 @@ def campaign_open(
         raise ValidationError({"district": _("Choose a district within your jurisdiction.")})
     if not name.strip():
         raise ValidationError({"name": _("Give the campaign a name.")})
-    if Campaign.objects.filter(region_code=district.code, name=name.strip()).exists():
+    # A cancelled campaign leaves its name free: it is usually opened again, corrected.
+    if Campaign.objects.filter(region_code=district.code, name=name.strip(), cancelled_at=None).exists():
         raise ValidationError({"name": _("This district already has a campaign with this name.")})
     if ends_on < starts_on:
         raise ValidationError({"ends_on": END_BEFORE_START})
@@ -402,6 +409,8 @@ def campaign_sign(*, actor: User, campaign: Campaign) -> Campaign:
     """The district signs once every township has countersigned; this closes the campaign."""
     _require(actor, Step.SIGN, campaign)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.is_cancelled:
+        raise ValidationError(CANCELLED)
     if campaign.is_closed:
         raise ValidationError(_("This campaign has already been signed and closed."))
     pending = TownshipCountersign.objects.filter(campaign=campaign, signed_at=None).count()
@@ -422,4 +431,38 @@ def campaign_sign(*, actor: User, campaign: Campaign) -> Campaign:
         after=audit.snapshot(campaign, ["district_signed_by", "district_signed_at"]),
     )
     worklist.items_close_for(actor=actor, target=campaign, kinds=[SIGN_ITEM], resolution=_("Signed and closed"))
+    return campaign
+
+
+@transaction.atomic
+def campaign_cancel(*, actor: User, campaign: Campaign, reason: str) -> Campaign:
+    """The district cancels a campaign it opened by mistake, before signing it.
+
+    Every open to-do item of the campaign closes (the villages', the townships' and the
+    district's own); the returns stay as typed, on record, and nothing can change any more.
+    """
+    _require(actor, Step.CANCEL, campaign)
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.is_cancelled:
+        raise ValidationError(_("This campaign has already been cancelled."))
+    if campaign.is_signed:
+        raise ValidationError(_("A signed campaign cannot be cancelled."))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": CANCEL_REASON_REQUIRED})
+    fields = ["cancelled_by", "cancelled_at", "cancel_reason"]
+    before = audit.snapshot(campaign, fields)
+    campaign.cancelled_by = actor
+    campaign.cancelled_at = timezone.now()
+    campaign.cancel_reason = reason[:500]
+    campaign.save()
+    audit.record_change(
+        actor=actor, action="census.cancel", obj=campaign, before=before, after=audit.snapshot(campaign, fields)
+    )
+    resolution = _("Campaign cancelled")
+    for village_return in VillageReturn.objects.filter(campaign=campaign):
+        worklist.items_close_for(actor=actor, target=village_return, kinds=[CERTIFY_ITEM], resolution=resolution)
+    for countersign in TownshipCountersign.objects.filter(campaign=campaign):
+        worklist.items_close_for(actor=actor, target=countersign, kinds=[COUNTERSIGN_ITEM], resolution=resolution)
+    worklist.items_close_for(actor=actor, target=campaign, kinds=[SIGN_ITEM], resolution=resolution)
     return campaign

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from census import selectors, services
-from census.forms import CampaignForm, CountersignForm, ReopenForm, VillageReturnForm
+from census.forms import CampaignForm, CancelForm, CountersignForm, ReopenForm, VillageReturnForm
 from census.models import Campaign, TownshipCountersign, VillageReturn
 from census.services import Step
 from core.pagination import paginate
@@ -88,7 +88,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    campaign = get_for_user_or_404(Campaign.objects.select_related("district_signed_by"), user, pk=pk)
+    campaign = get_for_user_or_404(Campaign.objects.select_related("district_signed_by", "cancelled_by"), user, pk=pk)
     townships = selectors.townships_of(user, campaign)
     # A village director sees no township: their own village's return instead.
     returns = None if townships else list(selectors.returns_for(user, campaign))
@@ -103,6 +103,8 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "progress": selectors.attach_progress(user, [campaign])[0][1],
             "all_countersigned": all_countersigned,
             "can_sign": services.may(user, Step.SIGN) and not campaign.is_closed,
+            "can_cancel": services.may(user, Step.CANCEL) and not campaign.is_closed,
+            "cancel_form": CancelForm(),
         },
     )
 
@@ -301,4 +303,20 @@ def campaign_sign(request: HttpRequest, pk: int) -> HttpResponse:
         _error_messages(request, exc)
     else:
         messages.success(request, _("The campaign has been signed and closed."))
+    return redirect("campaign_detail", pk=pk)
+
+
+@require_POST
+@login_required
+def campaign_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_for_user_or_404(Campaign, _user(request), pk=pk)
+    form = CancelForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError([e for errors in form.errors.values() for e in errors])
+        services.campaign_cancel(actor=_user(request), campaign=campaign, reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        _error_messages(request, exc)
+    else:
+        messages.success(request, _("The campaign has been cancelled; its to-do items are closed."))
     return redirect("campaign_detail", pk=pk)

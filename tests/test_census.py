@@ -568,3 +568,73 @@ def test_totals_count_certified_returns_only(cast: Cast) -> None:
     assert (progress.households, progress.children, progress.left_behind) == (120, 40, 12)
     rows = {row.countersign.township.name: row.progress for row in response.context["townships"]}
     assert (rows["白沙镇"].households, rows["白沙镇"].children) == (0, 0)
+
+
+# --- Cancelling --------------------------------------------------------------------------------
+
+
+def test_the_district_cancels_a_campaign_opened_by_mistake(cast: Cast) -> None:
+    campaign = open_campaign(cast, name="荒谬")
+    fill_and_certify(cast.director_a, return_of(campaign, cast.village_a))
+    assert WorkItem.objects.filter(status=ItemStatus.OPEN).exists()
+    client = client_for(cast.district_admin)
+    page = client.get(reverse("campaign_detail", args=[campaign.pk])).content.decode()
+    assert 'data-testid="campaign-cancel"' in page
+
+    # A reason is required; nothing changes without one.
+    response = client.post(reverse("campaign_cancel", args=[campaign.pk]), {"reason": " "}, follow=True)
+    assert "请说明撤销排查活动的原因。" in response.content.decode()
+    campaign.refresh_from_db()
+    assert not campaign.is_cancelled
+
+    client.post(reverse("campaign_cancel", args=[campaign.pk]), {"reason": "年份填错"})
+    campaign.refresh_from_db()
+    assert campaign.is_cancelled and campaign.is_closed and not campaign.is_signed
+    assert campaign.cancelled_by == cast.district_admin and campaign.cancel_reason == "年份填错"
+    # Every to-do item of the campaign is closed; what the village typed stays on record.
+    assert not WorkItem.objects.filter(status=ItemStatus.OPEN).exists()
+    assert return_of(campaign, cast.village_a).children_found == 40
+    event = AuditEvent.objects.get(action="census.cancel")
+    assert event.actor == cast.district_admin and event.region_code == "350303000000"
+
+    page = client.get(reverse("campaign_detail", args=[campaign.pk])).content.decode()
+    assert "已撤销" in page and "年份填错" in page and 'data-testid="campaign-cancel"' not in page
+    assert "已撤销" in client.get(reverse("campaign_list")).content.decode()
+    # Nothing can be done in it any more, and it cannot be cancelled or signed again.
+    with pytest.raises(ValidationError, match="撤销"):
+        services.village_return_save(
+            actor=cast.director_b,
+            village_return=return_of(campaign, cast.village_b),
+            households_visited=1,
+            children_found=0,
+            left_behind_found=0,
+        )
+    with pytest.raises(ValidationError):
+        services.campaign_cancel(actor=cast.district_admin, campaign=campaign, reason="再撤")
+    with pytest.raises(ValidationError):
+        services.campaign_sign(actor=cast.district_admin, campaign=campaign)
+    # Its name is free again: the corrected campaign is opened under it.
+    assert open_campaign(cast, name="荒谬").pk != campaign.pk
+
+
+@pytest.mark.parametrize("role", ["supervisor_a", "director_a", "leader", "outsider"])
+def test_only_the_district_cancels(cast: Cast, role: str) -> None:
+    campaign = open_campaign(cast)
+    with pytest.raises(PermissionDenied):
+        services.campaign_cancel(actor=getattr(cast, role), campaign=campaign, reason="误开")
+    response = client_for(getattr(cast, role)).post(reverse("campaign_cancel", args=[campaign.pk]), {"reason": "误开"})
+    assert response.status_code in (403, 404)
+    campaign.refresh_from_db()
+    assert not campaign.is_cancelled
+
+
+def test_a_signed_campaign_cannot_be_cancelled(cast: Cast) -> None:
+    campaign = open_campaign(cast)
+    certify_all(cast, campaign)
+    services.township_countersign(actor=cast.supervisor_a, countersign=countersign_of(campaign, cast.township_a))
+    services.township_countersign(actor=cast.supervisor_b, countersign=countersign_of(campaign, cast.township_b))
+    services.campaign_sign(actor=cast.district_admin, campaign=campaign)
+    with pytest.raises(ValidationError, match="已签署"):
+        services.campaign_cancel(actor=cast.district_admin, campaign=campaign, reason="误开")
+    page = client_for(cast.district_admin).get(reverse("campaign_detail", args=[campaign.pk])).content.decode()
+    assert 'data-testid="campaign-cancel"' not in page

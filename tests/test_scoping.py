@@ -263,6 +263,7 @@ DETAIL_URLS: dict[str, Callable[[Cast], dict[str, Any]]] = {
     "transfer_detail": lambda c: {"pk": _transfer_a(c).pk},
     "campaign_detail": _census_kwargs,
     "campaign_sign": _census_kwargs,
+    "campaign_cancel": _census_kwargs,
     "township_progress": lambda c: _census_kwargs(c, "township"),
     "township_countersign": lambda c: _census_kwargs(c, "township"),
     "village_return": lambda c: _census_kwargs(c, "village"),
@@ -283,6 +284,7 @@ POST_URLS = {
     "child_reveal",
     "child_action",
     "campaign_sign",
+    "campaign_cancel",
     "township_countersign",
     "village_certify",
     "village_reopen",
@@ -302,6 +304,7 @@ INSIDE_STATUS = {
     "village_reopen": 403,
     "township_countersign": 403,
     "campaign_sign": 302,
+    "campaign_cancel": 302,
     "batch_apply": 302,
     "batch_discard": 302,
     # Undoing a 户籍 batch or merging a discrepancy that is not a duplicate is refused with a
