@@ -210,6 +210,35 @@ def ledger_title(*, left_behind_only: bool) -> str:
     return _("Ledger of left-behind children") if left_behind_only else _("Ledger of children")
 
 
+def ledger_area(*, jurisdiction: str, village: str = "", villages: Sequence[tuple[str, str]] = ()) -> str:
+    """Whose ledger it is, for its file and sheet name: the village filtered on, else the user's
+    jurisdiction ("江口镇新前村委会", "江口镇", "涵江区"), so that ledgers saved side by side differ."""
+    if village:
+        return dict(villages).get(village, "").replace(" ", "")
+    return jurisdiction
+
+
+def filters_text(form: Any) -> str:
+    """The filters a ledger was exported with, in words, for the read log ("村（社区）：江口镇 新前村委会").
+    A search with digits in it (an ID number or its end) is written masked, as the log keeps every number."""
+    data = form.cleaned_data
+    parts = []
+    for name in ("q", "village", "school", "status", "left_behind", "flag"):
+        value = data.get(name)
+        if value in (None, ""):
+            continue
+        if name == "q":
+            text = mask(value) if any(c.isdigit() for c in value) else value
+        elif name == "village":
+            text = dict(form.village_choices).get(value, value)
+        elif name == "school":
+            text = dict(form.school_choices).get(value, str(value))
+        else:
+            text = str(dict(form.fields[name].choices).get(value, value))
+        parts.append(f"{form.fields[name].label}：{text}")
+    return "；".join(parts)
+
+
 def ledger_xlsx(children: QuerySet[Child], *, full: bool, title: str = "") -> tuple[bytes, int]:
     counted = [0]
 
