@@ -9,7 +9,6 @@ from django.db import models
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from core.exports import date_text
 from core.idnumber import mask, mask_phone
 from core.xlsx import sheet_bytes
 from registry.codes import ParentStatus
@@ -164,7 +163,7 @@ def ledger_rows(children: QuerySet[Child], *, full: bool) -> Iterator[Sequence[A
                 row["name"],
                 labels["gender"].get(row["gender"], ""),
                 labels["ethnicity"].get(row["ethnicity"], ""),
-                date_text(row["birth_date"]),
+                row["birth_date"],
                 row["id_number"] if full else mask(row["id_number"]),
                 labels["health"].get(row["health"], ""),
                 labels["schooling"].get(row["schooling"], ""),
@@ -182,7 +181,7 @@ def ledger_rows(children: QuerySet[Child], *, full: bool) -> Iterator[Sequence[A
                 kinds.get(row["left_behind_kind"], ""),
                 "、".join(flags[f] for f in row["flags"] or [] if f in flags),
                 labels["status"].get(row["status"], ""),
-                date_text(row["entry_date"]),
+                row["entry_date"],
             ]
 
     for row in children.values(*CHILD_COLUMNS).iterator(chunk_size=BATCH):
@@ -197,12 +196,14 @@ def ledger_rows(children: QuerySet[Child], *, full: bool) -> Iterator[Sequence[A
 # Columns written as text ("@"): ID numbers and phones must never become numbers (18 digits lose
 # their last three in a spreadsheet) whatever someone later types into them.
 TEXT_COLUMNS = {7: 20, 15: 20, 16: 14, 20: 20, 21: 14, 26: 14}  # column index: width
+# The date of birth and the entry date are dates (a spreadsheet sorts and filters them as dates).
+DATE_COLUMNS = {6: 11, 32: 11}
 
 
 def workbook_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """The ledger's workbook: ``core.xlsx`` writes it row by row (formulas neutralised, ID and
-    phone columns formatted as text)."""
-    return sheet_bytes(title, headers, rows, text_columns=TEXT_COLUMNS)
+    phone columns formatted as text, dates as dates)."""
+    return sheet_bytes(title, headers, rows, text_columns=TEXT_COLUMNS, widths=DATE_COLUMNS)
 
 
 def ledger_title(*, left_behind_only: bool) -> str:
