@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -574,7 +574,8 @@ def test_ledger_cells_are_text_and_never_formulas(cast: Cast) -> None:
     assert values["母亲联系电话"].value == "'-2"
     assert all(cell.data_type != "f" for cell in row)
     # Dates are dates (sortable and filterable as dates), not text.
-    assert values["出生日期"].is_date and values["出生日期"].value.date() == date(2016, 3, 5)
+    born = values["出生日期"]
+    assert isinstance(born.value, datetime) and born.value.date() == date(2016, 3, 5)
     # ID numbers and phones stay text, in columns formatted as text; the row number is a number.
     assert values["公民身份号码"].value == number and values["公民身份号码"].data_type == "s"
     assert values["公民身份号码"].number_format == "@"
