@@ -3,8 +3,9 @@
 The general-purpose writers build an object or call a method per cell; for a 33-column ledger
 that is most of the export's time. This module writes the sheet's XML directly, a row at a time,
 into a deflated zip stream, so time and memory grow only with the text written. It writes what
-the exports need and nothing else: strings (as inline strings), numbers, a bold header row
-frozen at the top, and columns formatted as text with a width.
+the exports need and nothing else: strings (as inline strings), numbers, dates (as dates that
+show as 2016-03-05, so that a spreadsheet sorts, filters and counts them as dates), a bold header
+row frozen at the top, and columns formatted as text with a width.
 
 The output is plain SpreadsheetML (ECMA-376) read by Excel, WPS, LibreOffice, openpyxl and
 calamine; ``tests/test_xlsx.py`` reads it back with the last two.
@@ -17,6 +18,7 @@ someone edits the cell and presses Enter.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 import re
@@ -33,7 +35,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _INVALID_TITLE = re.compile(r"[\[\]:*?/\\]")
 
 STYLE_TEXT = 1
-STYLE_BOLD = 2  # styles.xml's cellXfs below
+STYLE_BOLD = 2
+STYLE_DATE = 3  # styles.xml's cellXfs below
+_EPOCH = dt.date(1899, 12, 30)  # day 0 of a spreadsheet's dates (1900 system, past Lotus's 29 Feb 1900)
 
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -75,19 +79,21 @@ _WORKBOOK_RELS = (
     'Target="styles.xml"/>'
     "</Relationships>"
 )
-# Style 0: general; 1: text ("@", built-in format 49); 2: bold.
+# Style 0: general; 1: text ("@", built-in format 49); 2: bold; 3: a date as yyyy-mm-dd.
 _STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy\\-mm\\-dd"/></numFmts>'
     '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
     '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
     '<fills count="2"><fill><patternFill patternType="none"/></fill>'
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )
@@ -167,6 +173,9 @@ class _Cells:
             if isinstance(value, bool):
                 cells.append(opening[column] + at + self.boolean[column] + ("1" if value else "0") + "</v></c>")
                 continue
+            if type(value) is dt.date:
+                cells.append(f'{opening[column]}{at}" s="{STYLE_DATE}"><v>{(value - _EPOCH).days}</v></c>')
+                continue
             if not isinstance(value, (str, int)) and not (isinstance(value, float) and math.isfinite(value)):
                 value = str(value)  # a date, a Decimal, nan: its text
             if isinstance(value, str):
@@ -193,7 +202,7 @@ def sheet_bytes(
     widths: Mapping[int, float] | None = None,
 ) -> bytes:
     """A workbook of one sheet: a bold, frozen header row, then ``rows`` (strings, numbers,
-    booleans; None leaves the cell empty; anything else is written as its text).
+    booleans, dates; None leaves the cell empty; anything else is written as its text).
     ``text_columns`` maps column indexes to widths; those columns are formatted as text, so
     that what someone types into them later (an ID number) is not turned into a number."""
     text_columns = dict(text_columns or {})

@@ -172,6 +172,21 @@ def _parent_incapable(parent: ParentFacts | None, label: str, reasons: list[Reas
     return True
 
 
+def _parent_neither(parent: ParentFacts | None, label: str, reasons: list[Reason]) -> None:
+    """A parent who is neither away for work nor without capacity: said, so that a child who is not
+    on the list (one parent at home) reads why, and not only what the other parent does."""
+    if parent is None:
+        say(reasons, gettext_noop("No %(parent)s is recorded in the family."), {"parent": label})
+    elif parent.status == "at_home":
+        say(reasons, gettext_noop("The %(parent)s is at home, not away for work."), {"parent": label})
+    elif parent.status != AWAY and parent.status not in INCAPABLE_STATUSES:
+        say(
+            reasons,
+            gettext_noop("The %(parent)s is neither away for work nor without guardianship capacity."),
+            {"parent": label},
+        )
+
+
 STATUS_WORDS: dict[str, StrOrPromise] = {
     "seriously_ill": _("seriously ill"),
     "seriously_disabled": _("seriously disabled"),
@@ -202,6 +217,8 @@ def evaluate(facts: ChildFacts, *, today: date, limits: Thresholds | None = None
     mother_away = _parent_away(facts.mother, today, limits, mother_word, reasons)
     father_incapable = _parent_incapable(facts.father, father_word, reasons)
     mother_incapable = _parent_incapable(facts.mother, mother_word, reasons)
+    _parent_neither(facts.father, father_word, reasons)
+    _parent_neither(facts.mother, mother_word, reasons)
 
     if under_age and facts.rural_hukou:
         if father_away and mother_away:

@@ -9,7 +9,6 @@ from django.db import models
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from core.exports import date_text
 from core.idnumber import mask, mask_phone
 from core.xlsx import sheet_bytes
 from registry.codes import ParentStatus
@@ -164,7 +163,7 @@ def ledger_rows(children: QuerySet[Child], *, full: bool) -> Iterator[Sequence[A
                 row["name"],
                 labels["gender"].get(row["gender"], ""),
                 labels["ethnicity"].get(row["ethnicity"], ""),
-                date_text(row["birth_date"]),
+                row["birth_date"],
                 row["id_number"] if full else mask(row["id_number"]),
                 labels["health"].get(row["health"], ""),
                 labels["schooling"].get(row["schooling"], ""),
@@ -182,7 +181,7 @@ def ledger_rows(children: QuerySet[Child], *, full: bool) -> Iterator[Sequence[A
                 kinds.get(row["left_behind_kind"], ""),
                 "、".join(flags[f] for f in row["flags"] or [] if f in flags),
                 labels["status"].get(row["status"], ""),
-                date_text(row["entry_date"]),
+                row["entry_date"],
             ]
 
     for row in children.values(*CHILD_COLUMNS).iterator(chunk_size=BATCH):
@@ -197,17 +196,48 @@ def ledger_rows(children: QuerySet[Child], *, full: bool) -> Iterator[Sequence[A
 # Columns written as text ("@"): ID numbers and phones must never become numbers (18 digits lose
 # their last three in a spreadsheet) whatever someone later types into them.
 TEXT_COLUMNS = {7: 20, 15: 20, 16: 14, 20: 20, 21: 14, 26: 14}  # column index: width
+# The date of birth and the entry date are dates (a spreadsheet sorts and filters them as dates).
+DATE_COLUMNS = {6: 11, 32: 11}
 
 
 def workbook_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """The ledger's workbook: ``core.xlsx`` writes it row by row (formulas neutralised, ID and
-    phone columns formatted as text)."""
-    return sheet_bytes(title, headers, rows, text_columns=TEXT_COLUMNS)
+    phone columns formatted as text, dates as dates)."""
+    return sheet_bytes(title, headers, rows, text_columns=TEXT_COLUMNS, widths=DATE_COLUMNS)
 
 
 def ledger_title(*, left_behind_only: bool) -> str:
     """The ledger's name says what it holds: only left-behind children, or every child listed."""
     return _("Ledger of left-behind children") if left_behind_only else _("Ledger of children")
+
+
+def ledger_area(*, jurisdiction: str, village: str = "", villages: Sequence[tuple[str, str]] = ()) -> str:
+    """Whose ledger it is, for its file and sheet name: the village filtered on, else the user's
+    jurisdiction ("江口镇新前村委会", "江口镇", "涵江区"), so that ledgers saved side by side differ."""
+    if village:
+        return dict(villages).get(village, "").replace(" ", "")
+    return jurisdiction
+
+
+def filters_text(form: Any) -> str:
+    """The filters a ledger was exported with, in words, for the read log ("村（社区）：江口镇 新前村委会").
+    A search with digits in it (an ID number or its end) is written masked, as the log keeps every number."""
+    data = form.cleaned_data
+    parts = []
+    for name in ("q", "village", "school", "status", "left_behind", "flag"):
+        value = data.get(name)
+        if value in (None, ""):
+            continue
+        if name == "q":
+            text = mask(value) if any(c.isdigit() for c in value) else value
+        elif name == "village":
+            text = dict(form.village_choices).get(value, value)
+        elif name == "school":
+            text = dict(form.school_choices).get(value, str(value))
+        else:
+            text = str(dict(form.fields[name].choices).get(value, value))
+        parts.append(f"{form.fields[name].label}：{text}")
+    return "；".join(parts)
 
 
 def ledger_xlsx(children: QuerySet[Child], *, full: bool, title: str = "") -> tuple[bytes, int]:

@@ -437,8 +437,9 @@ def child_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 def child_print(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     child = get_for_user_or_404(Child.objects.select_related("hukou_village__parent", "school"), user, pk=pk)
-    audit.record_access(actor=user, action="child.print", obj=child)
-    context = _dossier_context(user, child, revealed=request.GET.get("full") == "1")
+    full = request.GET.get("full") == "1"
+    audit.record_access(actor=user, action="child.print", obj=child, detail=_("full numbers") if full else "")
+    context = _dossier_context(user, child, revealed=full)
     return render(request, "registry/child_print.html", context)
 
 
@@ -582,16 +583,25 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('child_list')}?{request.GET.urlencode()}")
     full = request.GET.get("full") == "1"
     children = selectors.children_for(user, filters)
-    title = exports.ledger_title(left_behind_only=filters.left_behind == "1")
+    jurisdiction = user.jurisdiction
+    area = exports.ledger_area(
+        jurisdiction=jurisdiction.name if jurisdiction else "", village=filters.village, villages=form.village_choices
+    )
+    title = area + exports.ledger_title(left_behind_only=filters.left_behind == "1")
     content, count = exports.ledger_xlsx(children, full=full, title=title)
+    detail = _("%(count)s rows; full ID numbers and phones: %(full)s") % {
+        "count": count,
+        "full": _("yes") if full else _("no"),
+    }
+    applied = exports.filters_text(form) if form.is_bound else ""
     audit.record_access(
         actor=user,
         action="ledger.export",
         export=True,
-        region_code=user.jurisdiction.code if user.jurisdiction else "",
+        # Filed under the village exported, so that its township sees it; else the user's jurisdiction.
+        region_code=filters.village or (jurisdiction.code if jurisdiction else ""),
         object_type="registry.child",
-        detail=_("%(count)s rows; full ID numbers and phones: %(full)s")
-        % {"count": count, "full": _("yes") if full else _("no")},
+        detail=f"{detail}；{applied}" if applied else detail,
     )
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

@@ -44,3 +44,15 @@ def test_no_cdn_in_rendered_login(client) -> None:  # type: ignore[no-untyped-de
     for url in re.findall(r'(?:src|href)="([^"]+)"', body):
         assert url.startswith(("/", "#", "?")), url
     assert settings.STATIC_URL.strip("/") in body
+
+
+def test_no_template_comment_spans_lines() -> None:
+    """Django's {# #} comment ends at the line's end: one spread over lines is printed on the page."""
+    offenders = [
+        f"{p.relative_to(ROOT)}:{number}"
+        for p in _own_files()
+        if p.suffix == ".html"
+        for number, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1)
+        if "{#" in line and "#}" not in line.split("{#", 1)[1]
+    ]
+    assert offenders == []

@@ -178,3 +178,14 @@ def test_months_between() -> None:
     assert months_between(date(2026, 5, 28), date(2026, 11, 28)) == 6
     assert months_between(date(2026, 5, 29), date(2026, 11, 28)) == 5
     assert months_between(date(2026, 12, 1), date(2026, 11, 28)) < 0
+
+
+def test_a_child_not_on_the_list_reads_why() -> None:
+    """One parent away and the other at home: the reasons name the parent at home, not only the one away."""
+    reasons = [explain(r) for r in evaluate(facts(father=AWAY_LONG, mother=AT_HOME), today=TODAY).reasons]
+    assert "母亲在家，未外出务工。" in reasons
+    reasons = [explain(r) for r in evaluate(facts(father=AWAY_LONG, mother=None), today=TODAY).reasons]
+    assert "家庭成员中未登记母亲。" in reasons
+    other = ParentFacts(status="other")
+    reasons = [explain(r) for r in evaluate(facts(father=AWAY_LONG, mother=other), today=TODAY).reasons]
+    assert "母亲既未外出务工，也不属于无监护能力的情形。" in reasons

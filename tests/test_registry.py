@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
@@ -13,7 +14,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from conftest import Cast, client_for
-from core.idnumber import check_character
+from core.idnumber import check_character, mask
 from core.models import AuditEvent
 from registry import selectors, services
 from registry.codes import ChildStatus
@@ -343,6 +344,35 @@ def test_ledger_export_masked_safe_and_logged(cast: Cast) -> None:
     assert number in [str(v) for v in list(full.iter_rows(values_only=True))[1]]
 
 
+def test_ledger_export_is_named_and_logged_with_its_village_and_filters(cast: Cast) -> None:
+    number = id_for(date(2016, 3, 5), "457")
+    make_child(cast.village_a, actor=cast.district_admin, id_number=number, hukou_unregistered=False)
+    client = client_for(cast.supervisor_a)
+    response = client.get(reverse("ledger_export"), {"village": cast.village_a.code, "q": number, "full": "1"})
+    assert response.status_code == 200
+    # The download and its sheet say whose ledger it is.
+    assert quote(cast.village_a.name) in response["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None and cast.village_a.name in sheet.title
+    # The read log says which village and which filters, filed under the village, and keeps the
+    # searched ID number masked like every number in it.
+    event = AuditEvent.objects.get(action="ledger.export")
+    assert event.region_code == cast.village_a.code
+    assert cast.village_a.name in event.detail and mask(number) in event.detail and number not in event.detail
+    # Without filters, the file is named after the user's jurisdiction.
+    response = client.get(reverse("ledger_export"))
+    assert quote(cast.township_a.name) in response["Content-Disposition"]
+
+
+def test_printing_full_numbers_is_logged_as_such(cast: Cast) -> None:
+    child = make_child(cast.village_a, actor=cast.district_admin)
+    client = client_for(cast.director_a)
+    client.get(reverse("child_print", args=[child.pk]))
+    client.get(reverse("child_print", args=[child.pk]), {"full": "1"})
+    details = list(AuditEvent.objects.filter(action="child.print").order_by("id").values_list("detail", flat=True))
+    assert len(details) == 2 and details[0] == "" and details[1] != ""
+
+
 def test_roles_without_child_access(cast: Cast) -> None:
     make_child(cast.village_a, actor=cast.district_admin)
     for user in (cast.school_liaison_a, cast.police_a_officer, cast.leader):
@@ -543,6 +573,9 @@ def test_ledger_cells_are_text_and_never_formulas(cast: Cast) -> None:
     assert values["父亲姓名"].value == "'+1" and values["母亲姓名"].value == "'@SUM(A1)"
     assert values["母亲联系电话"].value == "'-2"
     assert all(cell.data_type != "f" for cell in row)
+    # Dates are dates (sortable and filterable as dates), not text.
+    born = values["出生日期"]
+    assert isinstance(born.value, datetime) and born.value.date() == date(2016, 3, 5)
     # ID numbers and phones stay text, in columns formatted as text; the row number is a number.
     assert values["公民身份号码"].value == number and values["公民身份号码"].data_type == "s"
     assert values["公民身份号码"].number_format == "@"

@@ -52,3 +52,35 @@ def test_language_and_time_zone() -> None:
 
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert settings.TIME_ZONE == "Asia/Shanghai"
+
+
+def test_access_log_keeps_no_query_string_or_referrer() -> None:
+    """Searches carry names and full ID numbers in the query string: gunicorn's log (its
+    ``gunicorn.conf.py``, read from the project folder) names the path only."""
+    import datetime as dt
+    import runpy
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    config = Config()
+    for name, value in runpy.run_path(str(ROOT / "gunicorn.conf.py")).items():
+        if name in config.settings:
+            config.set(name, value)
+    number = "350303201107039121"
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/children/ledger.xlsx",
+        "QUERY_STRING": f"q={number}",
+        "RAW_URI": f"/children/ledger.xlsx?q={number}",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "10.0.0.8",
+        "HTTP_REFERER": f"http://shouhu/children/?q={number}",
+        "HTTP_USER_AGENT": "Chrome",
+    }
+    response = SimpleNamespace(status="200 OK", sent=10, headers=[], response_length=10)
+    atoms = Logger(config).atoms(response, SimpleNamespace(headers=[]), environ, dt.timedelta(seconds=0.1))
+    line = config.access_log_format % atoms
+    assert "/children/ledger.xlsx" in line and "10.0.0.8" in line
+    assert number not in line and "q=" not in line

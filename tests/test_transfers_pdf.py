@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from conftest import Cast, client_for
-from core.idnumber import check_character
+from core.idnumber import check_character, mask
 from core.models import AuditEvent
 from registry import services
 from registry.models import Child, ChildTransfer
@@ -113,6 +113,25 @@ def test_print_view_masks_unless_asked(cast: Cast) -> None:
     assert number not in client.get(reverse("child_print", args=[child.pk])).content.decode()
     assert number in client.get(reverse("child_print", args=[child.pk]), {"full": "1"}).content.decode()
     assert Child.objects.count() == 1
+
+
+def test_printed_dossier_carries_the_reasons_and_the_family_numbers(cast: Cast) -> None:
+    """The paper file is the whole file: why the child is (or is not) on the list, and each
+    member's date of leaving and ID number (masked unless asked, like the page)."""
+    mother = _id(date(1990, 1, 1))
+    child = make_child(
+        cast.village_a,
+        actor=cast.director_a,
+        family=[
+            {"relationship": "51", "name": "张父", "status": "away_for_work", "left_on": date(2024, 2, 1)},
+            {"relationship": "52", "name": "李母", "status": "at_home", "id_number": mother},
+        ],
+    )
+    client = client_for(cast.director_a)
+    page = client.get(reverse("child_print", args=[child.pk])).content.decode()
+    assert "母亲在家，未外出务工。" in page and "父亲外出务工已" in page
+    assert "2024-02-01" in page and mask(mother) in page and mother not in page
+    assert mother in client.get(reverse("child_print", args=[child.pk]), {"full": "1"}).content.decode()
 
 
 def test_entrustment_scan_upload_is_served_only_in_scope(cast: Cast) -> None:

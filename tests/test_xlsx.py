@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import date
+from datetime import date, datetime
 
 import openpyxl
 import pytest
@@ -38,7 +38,10 @@ def test_values_round_trip_through_openpyxl_and_calamine() -> None:
     assert [c.value for c in sheet[1]] == headers
     assert all(c.font.b for c in sheet[1])
     assert sheet.freeze_panes == "A2"
-    assert [c.value for c in sheet[2]] == [1, "林小明", "350303201503021234", None, None, 2.5, True, "2015-03-02"]
+    # A date is a date, shown as 2015-03-02, so that a spreadsheet sorts and filters it as one.
+    first = [1, "林小明", "350303201503021234", None, None, 2.5, True, datetime(2015, 3, 2)]
+    assert [c.value for c in sheet[2]] == first
+    assert sheet["H2"].is_date and sheet["H2"].number_format == "yyyy\\-mm\\-dd"
     assert [c.value for c in sheet[3]] == [2, "a < b & c > d", "  spaced  ", "line\nbreak", "x", -3, False, "nan"]
     assert sheet["C2"].data_type == "s"
     assert sheet["C2"].number_format == "@"
@@ -47,6 +50,7 @@ def test_values_round_trip_through_openpyxl_and_calamine() -> None:
     calamine = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python()
     assert calamine[1][:3] == [1.0, "林小明", "350303201503021234"]
     assert calamine[2][1] == "a < b & c > d"
+    assert calamine[1][7] == date(2015, 3, 2)
 
 
 def test_text_that_would_run_as_a_formula_is_neutralised() -> None:
