@@ -523,7 +523,11 @@ class ChildFilterForm(BootstrapFormMixin, forms.Form):
 
 
 class TransferForm(BootstrapFormMixin, forms.Form):
-    to_village = forms.ModelChoiceField(label=_("to village"), queryset=Region.objects.none())
+    to_village = forms.ModelChoiceField(
+        label=_("to village"),
+        queryset=Region.objects.none(),
+        error_messages={"required": _("Choose the village the file goes to.")},
+    )
     reason = forms.CharField(label=_("reason"), max_length=200)
 
     def __init__(self, *args: Any, villages: Any, **kwargs: Any) -> None:

@@ -161,3 +161,15 @@ def test_entrustment_scan_must_be_a_document(cast: Cast) -> None:
     response = client_for(cast.director_a).post(reverse("child_create"), data)
     assert response.status_code == 200 and response.context["form"].errors["entrustment_scan"]
     assert not Child.objects.exists()
+
+
+def test_the_transfer_form_starts_with_no_village_chosen(cast: Cast) -> None:
+    # A user who did not choose would otherwise send the file to the county's first village.
+    child = make_child(cast.village_a, actor=cast.director_a)
+    client = client_for(cast.director_a)
+    page = client.get(reverse("child_detail", args=[child.pk])).content.decode()
+    select = re.search(r'<select[^>]*name="to_village"[^>]*>(.*?)</select>', page, re.S)
+    assert select is not None and select.group(1).startswith('<option value="">')
+    response = client.post(reverse("transfer_send", args=[child.pk]), {"to_village": "", "reason": "搬迁"}, follow=True)
+    assert "请选择档案转入的村（社区）。" in response.content.decode()
+    assert not ChildTransfer.objects.exists()
