@@ -151,6 +151,13 @@ def _list_rows(children: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _ledger_query(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    for key in ("page", "full"):
+        params.pop(key, None)
+    return params.urlencode()
+
+
 @require(Perm.VIEW_CHILDREN)
 def child_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -165,6 +172,9 @@ def child_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": _list_rows(selectors.page_rows(user, list(page)) if len(page) else []),
         "querystring": querystring_without_page(request),
+        # The export links carry the list's filters, never its page or a ``full`` typed into the
+        # address (the plain link must export masked numbers).
+        "ledger_query": _ledger_query(request),
     }
     if is_htmx(request):
         return render(request, "registry/_child_rows.html", {**context, "partial": True})

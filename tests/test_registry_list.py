@@ -4,6 +4,7 @@ follow the filters, the ledger's name, and what every signed-in page tells brows
 from __future__ import annotations
 
 import io
+import re
 from urllib.parse import unquote
 
 from django.test import Client
@@ -27,6 +28,14 @@ def test_ledger_links_follow_filters_changed_in_place(cast: Cast) -> None:
     assert 'id="ledger-links" hx-swap-oob="true"' in body
     assert f"{reverse('ledger_export')}?village={cast.village_a.code}&amp;left_behind=1" in body
     assert f"village={cast.village_a.code}&amp;left_behind=1&amp;full=1" in body
+
+
+def test_the_plain_ledger_link_never_carries_full_numbers_or_the_page(cast: Cast) -> None:
+    make_child(cast.village_a, actor=cast.district_admin, name="甲村童")
+    client = client_for(cast.supervisor_a)
+    page = client.get(reverse("child_list"), {"left_behind": "1", "full": "1", "page": "2"}).content.decode()
+    links = re.findall(r'href="(/children/ledger\.xlsx[^"]*)"', page)
+    assert links == ["/children/ledger.xlsx?left_behind=1", "/children/ledger.xlsx?left_behind=1&amp;full=1"]
 
 
 def test_a_filter_that_does_not_apply_is_named_and_the_others_still_apply(cast: Cast) -> None:
