@@ -66,7 +66,7 @@ def test_the_ledger_is_named_after_what_it_holds(cast: Cast) -> None:
         every["Content-Disposition"]
     )
     sheet = load_workbook(io.BytesIO(every.content)).active
-    assert sheet is not None and sheet.title == "儿童信息台账"
+    assert sheet is not None and sheet.title == f"{cast.township_a.name}儿童信息台账"
     left_behind = client.get(reverse("ledger_export"), {"left_behind": "1"})
     assert "留守儿童信息台账-" in unquote(left_behind["Content-Disposition"])
 
