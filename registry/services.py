@@ -840,15 +840,24 @@ def can_withdraw(actor: User, transfer: ChildTransfer) -> bool:
     return _on_side(actor, transfer.to_code if transfer.requested_by_receiver else transfer.from_code)
 
 
-@transaction.atomic
-def transfer_withdraw(*, actor: User, transfer: ChildTransfer) -> ChildTransfer:
-    """A transfer sent to the wrong village, or asked for by mistake, is taken back by its sender."""
+def _lock_pending(actor: User, transfer: ChildTransfer) -> None:
+    """Read the transfer again under a lock, and refuse unless it still waits for a decision.
+
+    Two people may press "accept" (or one accept, one withdraw) at once: the second must find the
+    transfer decided, not move the file a second time.
+    """
     if not ChildTransfer.objects.for_user(actor).filter(pk=transfer.pk).exists():
         raise PermissionDenied
     ChildTransfer.objects.select_for_update().get(pk=transfer.pk)
     transfer.refresh_from_db()
     if transfer.status != TransferStatus.PENDING:
         raise ValidationError(_("This transfer has already been decided."))
+
+
+@transaction.atomic
+def transfer_withdraw(*, actor: User, transfer: ChildTransfer) -> ChildTransfer:
+    """A transfer sent to the wrong village, or asked for by mistake, is taken back by its sender."""
+    _lock_pending(actor, transfer)
     if not can_withdraw(actor, transfer):
         raise ValidationError(_("Only the side that started the transfer can withdraw it."))
     transfer.status = TransferStatus.WITHDRAWN
@@ -883,14 +892,7 @@ def can_decide(actor: User, transfer: ChildTransfer) -> bool:
 
 @transaction.atomic
 def transfer_decide(*, actor: User, transfer: ChildTransfer, accept: bool, note: str = "") -> ChildTransfer:
-    if not ChildTransfer.objects.for_user(actor).filter(pk=transfer.pk).exists():
-        raise PermissionDenied
-    # Read again under a lock: two people may press "accept" (or one accept, one refuse) at once,
-    # and the second must find the transfer decided, not move the file a second time.
-    ChildTransfer.objects.select_for_update().get(pk=transfer.pk)
-    transfer.refresh_from_db()
-    if transfer.status != TransferStatus.PENDING:
-        raise ValidationError(_("This transfer has already been decided."))
+    _lock_pending(actor, transfer)
     if not can_decide(actor, transfer):
         raise ValidationError(_("The other side decides on this transfer."))
     if not accept and not note.strip():
