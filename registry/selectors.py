@@ -307,10 +307,17 @@ class DuplicateReport:
     same_id_here: Child | None = None
     same_id_elsewhere: str = ""  # the township that holds it, and nothing more
     probable: list[tuple[Child, str]] = field(default_factory=list)
+    # Probable duplicates outside the user's jurisdiction, in the same county: the township that
+    # holds each and why it looks the same, and nothing more (as for the same ID number).
+    probable_elsewhere: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def blocking(self) -> bool:
         return self.same_id_here is not None or bool(self.same_id_elsewhere)
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return not self.blocking and bool(self.probable or self.probable_elsewhere)
 
 
 def find_duplicates(
@@ -331,34 +338,43 @@ def find_duplicates(
             if mine.filter(pk=same.pk).exists():
                 report.same_id_here = same
             else:
-                township = same.hukou_village.parent
-                report.same_id_elsewhere = township.full_name if township else same.region_code[:9]
+                report.same_id_elsewhere = _township_name(same)
             return report
 
-    seen: set[int] = set()
+    def look(children: QuerySet[Child]) -> list[tuple[Child, str]]:
+        found: dict[int, tuple[Child, str]] = {}
+        if birth_date and name:
+            key = name_keys(name).full
+            for child in children.filter(birth_date=birth_date, name_keys__key=key).distinct()[:10]:
+                found.setdefault(child.pk, (child, "same_name_and_birth_date"))
+        if id_number and len(id_number) == 18 and id_number[:17].isascii() and id_number[:17].isdigit():
+            # Looked up on the ID index, not among the children born the same day: a slip in the
+            # number's birth date (20230212 typed 20230221) comes with that wrong birth date in the
+            # form too, since the two must agree.
+            for child in children.filter(id_number__in=_one_slip_away(id_number))[:10]:
+                found.setdefault(child.pk, (child, "id_one_digit_apart"))
+        ids = [p for p in parent_ids if p]
+        if ids:
+            for child in children.filter(family__id_number__in=ids).distinct()[:10]:
+                if not birth_date or abs((child.birth_date - birth_date).days) < 300:
+                    found.setdefault(child.pk, (child, "same_parents"))
+        return list(found.values())
 
-    def add(child: Child, why: str) -> None:
-        if child.pk not in seen:
-            seen.add(child.pk)
-            report.probable.append((child, why))
-
-    if birth_date and name:
-        key = name_keys(name).full
-        same_name = mine.filter(birth_date=birth_date, name_keys__key=key).distinct()[:10]
-        for child in same_name:
-            add(child, "same_name_and_birth_date")
-    if id_number and len(id_number) == 18 and id_number[:17].isascii() and id_number[:17].isdigit():
-        # Looked up on the ID index, not among the children born the same day: a slip in the
-        # number's birth date (20230212 typed 20230221) comes with that wrong birth date in the
-        # form too, since the two must agree.
-        for child in mine.filter(id_number__in=_one_slip_away(id_number))[:10]:
-            add(child, "id_one_digit_apart")
-    ids = [p for p in parent_ids if p]
-    if ids:
-        for child in mine.filter(family__id_number__in=ids).distinct()[:10]:
-            if not birth_date or abs((child.birth_date - birth_date).days) < 300:
-                add(child, "same_parents")
+    report.probable = look(mine)
+    prefix = scope_prefix_of(user)
+    county = (prefix or "")[:6]
+    if prefix and len(prefix) > 6 and len(county) == 6:
+        # The same child registered by the next village or township (where it lives, and where
+        # its household is registered) is the duplicate a census most often makes.
+        others = everyone.filter(region_code__startswith=county).exclude(region_code__startswith=prefix)
+        shown = {(_township_name(child), why) for child, why in look(others.select_related("hukou_village__parent"))}
+        report.probable_elsewhere = sorted(shown)
     return report
+
+
+def _township_name(child: Child) -> str:
+    township = child.hukou_village.parent
+    return township.full_name if township else child.region_code[:9]
 
 
 def _one_slip_away(number: str) -> list[str]:

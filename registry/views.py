@@ -250,7 +250,7 @@ def _edit(request: HttpRequest, child: Child | None) -> HttpResponse:
                 _("This ID number is already registered in %(township)s. Ask that township to transfer the file.")
                 % {"township": duplicates.same_id_elsewhere},
             )
-        elif duplicates.probable and not request.POST.get("not_duplicate"):
+        elif duplicates.needs_confirmation and not request.POST.get("not_duplicate"):
             messages.warning(request, _("Possible duplicates found. Check them below before saving."))
         else:
             members = [

@@ -166,6 +166,31 @@ def test_probable_duplicate_needs_confirmation(cast: Cast) -> None:
     assert Child.objects.count() == 2
 
 
+def test_a_probable_duplicate_in_another_township_names_only_the_township(cast: Cast) -> None:
+    other = make_child(
+        cast.village_b, actor=cast.district_admin, name="王小明", birth_date=date(2016, 3, 5), address="白沙秘密地址"
+    )
+    client = client_for(cast.director_a)
+    data = form_data(cast)
+    response = client.post(reverse("child_create"), data)
+    body = response.content.decode()
+    report = response.context["duplicates"]
+    assert response.status_code == 200 and report.needs_confirmation and not report.probable
+    assert report.probable_elsewhere == [(cast.township_b.full_name, "same_name_and_birth_date")]
+    assert 'data-testid="duplicate-probable-elsewhere"' in body and cast.township_b.full_name in body
+    assert reverse("child_detail", args=[other.pk]) not in body and cast.village_b.name not in body
+    assert "白沙秘密地址" not in body
+    assert Child.objects.count() == 1
+    data["not_duplicate"] = "1"
+    assert client.post(reverse("child_create"), data).status_code == 302
+    assert Child.objects.count() == 2
+    # The district sees both files as its own: a probable duplicate with its link, nothing "elsewhere".
+    report = selectors.find_duplicates(
+        cast.district_admin, name="王小明", birth_date=date(2016, 3, 5), id_number="", parent_ids=[]
+    )
+    assert len(report.probable) == 2 and report.probable_elsewhere == []
+
+
 def test_id_one_digit_apart_is_a_probable_duplicate(cast: Cast) -> None:
     born = date(2016, 3, 5)
     number = id_for(born, "123")
