@@ -19,6 +19,7 @@ from accounts.models import Organisation, User
 from accounts.permissions import Perm, has_perm
 from accounts.roles import OrgKind, Role
 from core import audit
+from core.idnumber import mask
 from regions.models import Level, Region
 from registry.codes import AssistanceKind, ChildStatus, ExitReason, IncomeSource, PovertyFlag
 from registry.eligibility import ChildFacts, GuardianFacts, ParentFacts, Thresholds, age_on, evaluate
@@ -926,4 +927,60 @@ def transfer_decide(*, actor: User, transfer: ChildTransfer, accept: bool, note:
     worklist.items_close_for(
         actor=actor, target=transfer, resolution=_("Accepted") if accept else _("Refused: %(note)s") % {"note": note}
     )
+    _tell_starter(actor, transfer, child, accept)
     return transfer
+
+
+def _tell_starter(actor: User, transfer: ChildTransfer, child: Child, accept: bool) -> None:
+    """The side that started a transfer learns the decision in its to-do list.
+
+    A file sent and accepted has simply gone where it was sent: nothing to tell. A village that
+    asked for a file and was refused still sees only the number it typed, masked.
+    """
+    starter = transfer.requested_by
+    if starter is None or starter.organisation is None or (accept and not transfer.requested_by_receiver):
+        return
+    if accept:
+        title = _("The file of %(name)s has been transferred to your village") % {"name": child.name}
+    elif transfer.requested_by_receiver:
+        title = _("Your request for the file %(number)s was refused: %(note)s") % {
+            "number": mask(child.id_number),
+            "note": transfer.decision_note,
+        }
+    else:
+        title = _("The transfer of %(name)s was refused: %(note)s") % {
+            "name": child.name,
+            "note": transfer.decision_note,
+        }
+    worklist.item_open(
+        actor=actor,
+        kind=ItemKind.TRANSFER_DECIDED,
+        title=title,
+        target=transfer,
+        region_code=transfer.to_code if transfer.requested_by_receiver else transfer.from_code,
+        owner_organisation=starter.organisation,
+        owner_role=starter.role,
+        url=reverse("transfer_detail", args=[transfer.pk]),
+    )
+
+
+def decision_seen_pending(actor: User, transfer: ChildTransfer) -> bool:
+    """Whether the actor has the transfer's decision still to acknowledge in its to-do list."""
+    return (
+        WorkItem.objects.owned_by(actor)
+        .open()
+        .filter(kind=ItemKind.TRANSFER_DECIDED, target_type="registry.childtransfer", target_id=str(transfer.pk))
+        .exists()
+    )
+
+
+@transaction.atomic
+def transfer_acknowledge(*, actor: User, transfer: ChildTransfer) -> None:
+    """The starter has read the decision: its to-do item closes."""
+    if not ChildTransfer.objects.for_user(actor).filter(pk=transfer.pk).exists():
+        raise PermissionDenied
+    if not decision_seen_pending(actor, transfer):
+        raise ValidationError(_("There is nothing to acknowledge on this transfer."))
+    worklist.items_close_for(
+        actor=actor, target=transfer, kinds=[ItemKind.TRANSFER_DECIDED], resolution=_("Decision seen")
+    )

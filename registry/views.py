@@ -688,6 +688,13 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     transfer = get_for_user_or_404(ChildTransfer.objects.select_related("child", "to_village"), user, pk=pk)
     form = TransferDecisionForm(request.POST or None)
+    if request.method == "POST" and request.POST.get("decision") == "acknowledge":
+        try:
+            services.transfer_acknowledge(actor=user, transfer=transfer)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        return redirect("transfer_detail", pk=transfer.pk)
     if request.method == "POST" and request.POST.get("decision") == "withdraw":
         try:
             services.transfer_withdraw(actor=user, transfer=transfer)
@@ -720,5 +727,6 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "can_decide": services.can_decide(user, transfer),
             "can_withdraw": services.can_withdraw(user, transfer),
+            "can_acknowledge": services.decision_seen_pending(user, transfer),
         },
     )

@@ -162,3 +162,53 @@ def test_the_sender_can_withdraw_a_pending_transfer_and_only_the_sender(cast: Ca
     services.transfer_send(actor=cast.director_a, child=child, to_village=cast.village_b, reason="搬迁")
     # Out of scope it does not exist.
     assert client_for(cast.outsider).post(url, {"decision": "withdraw"}).status_code == 404
+
+
+def test_the_side_that_started_a_transfer_learns_the_decision_in_its_to_do_list(cast: Cast) -> None:
+    from core.idnumber import mask
+    from registry import services
+    from registry.models import ChildTransfer
+    from worklist.models import ItemKind, WorkItem
+    from worklist.selectors import my_items
+
+    def notices(user: object) -> list[str]:
+        return [i.title for i in my_items(user) if i.kind == ItemKind.TRANSFER_DECIDED]
+
+    # Sent and refused: the sender is told, with the reason, and closes the item once seen.
+    child = make_child(cast.village_a, actor=cast.director_a, name="乙村孩子")
+    sent = services.transfer_send(actor=cast.director_a, child=child, to_village=cast.village_b, reason="搬迁")
+    services.transfer_decide(actor=cast.director_b, transfer=sent, accept=False, note="不在本村居住")
+    assert notices(cast.director_a) == ["乙村孩子的档案转移被拒绝：不在本村居住"]
+    assert notices(cast.director_b) == []
+    url = reverse("transfer_detail", args=[sent.pk])
+    receiver = client_for(cast.director_b)
+    assert 'data-testid="transfer-acknowledge"' not in receiver.get(url).content.decode()
+    receiver.post(url, {"decision": "acknowledge"})
+    assert notices(cast.director_a) != []
+    sender = client_for(cast.director_a)
+    assert 'data-testid="transfer-acknowledge"' in sender.get(url).content.decode()
+    assert sender.post(url, {"decision": "acknowledge"}).status_code == 302
+    assert notices(cast.director_a) == []
+    assert client_for(cast.outsider).post(url, {"decision": "acknowledge"}).status_code == 404
+
+    # Sent and accepted: the file has gone where it was sent; nothing to tell.
+    sent = services.transfer_send(actor=cast.director_a, child=child, to_village=cast.village_b, reason="搬迁")
+    services.transfer_decide(actor=cast.director_b, transfer=sent, accept=True)
+    assert notices(cast.director_a) == []
+
+    # Asked for and refused: the asking village reads the number it typed, masked, never the name.
+    number = _number("35030320160305246")
+    other = make_child(
+        cast.village_a, actor=cast.district_admin, name="甲村孩子", id_number=number, hukou_unregistered=False
+    )
+    asked = services.transfer_request(actor=cast.director_b, id_number=number, to_village=cast.village_b, reason="x")
+    services.transfer_decide(actor=cast.supervisor_a, transfer=asked, accept=False, note="仍在本村")
+    assert notices(cast.director_b) == [f"调取档案 {mask(number)} 的申请被拒绝：仍在本村"]
+    assert "甲村孩子" not in " ".join(
+        WorkItem.objects.filter(kind=ItemKind.TRANSFER_DECIDED).values_list("title", flat=True)
+    )
+    # Asked for and accepted: the file is the asking village's now, and it is told so.
+    asked = services.transfer_request(actor=cast.director_b, id_number=number, to_village=cast.village_b, reason="y")
+    services.transfer_decide(actor=cast.supervisor_a, transfer=asked, accept=True)
+    assert f"{other.name}的档案已转入本村" in notices(cast.director_b)
+    assert ChildTransfer.objects.filter(status="accepted").count() == 2

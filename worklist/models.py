@@ -29,6 +29,7 @@ class ItemKind(models.TextChoices):
     CENSUS_SIGN = "census_sign", _("Sign and close a census campaign")
     VERIFY = "verify", _("Verify a discrepancy found by data matching")
     CHECK_EXIT = "check_exit", _("Check whether a child still belongs in the registry")
+    TRANSFER_DECIDED = "transfer_decided", _("See the decision on a transfer you started")
 
 
 class ItemStatus(models.TextChoices):
