@@ -33,8 +33,9 @@ def action_label(action: str) -> StrOrPromise:
 
 # Never copied into the audit trail, whatever model they sit on.
 SECRET_FIELDS = frozenset({"password", "last_login"})
-# Copied masked: the history is shown to officers, and must never reveal a full number.
-MASKED_FIELDS = {"id_number": mask, "phone": mask_phone}
+# Copied masked: the history is shown to officers, and must never reveal a full number. A
+# disability certificate number (残疾人证号) is the holder's ID number with two digits added.
+MASKED_FIELDS = {"id_number": mask, "phone": mask_phone, "disability_certificate": mask}
 
 
 def _plain(value: Any) -> Any:

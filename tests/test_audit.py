@@ -85,3 +85,30 @@ def test_login_and_logout_are_audited(cast: Cast) -> None:
     assert AuditEvent.objects.filter(action="auth.login", actor=cast.director_a).exists()
     client.post(reverse("logout"))
     assert AuditEvent.objects.filter(action="auth.logout", actor=cast.director_a).exists()
+
+
+def test_history_masks_a_disability_certificate_number(cast: Cast) -> None:
+    """A 残疾人证号 is the child's ID number and two digits: the history (the audit trail and the
+    dossier's timeline) must not show it in full, as it does not show the ID number."""
+    from registry import services as registry
+    from tests.factories import make_child
+
+    child = make_child(cast.village_a, actor=cast.supervisor_a)
+    number = "350303201603050013"
+    registry.child_save(
+        actor=cast.supervisor_a,
+        values={
+            "health": "disabled",
+            "disability_category": "hearing",
+            "disability_grade": "1",
+            "disability_certificate": number + "21",
+        },
+        members=[],
+        guardian=None,
+        child=child,
+    )
+    event = AuditEvent.objects.filter(action="child.update", object_id=str(child.pk)).latest("pk")
+    assert event.changes["disability_certificate"] == ["", "****************1321"]
+    response = client_for(cast.supervisor_a).get(reverse("audit_detail", args=[event.pk]))
+    assert response.status_code == 200
+    assert number not in response.content.decode()
