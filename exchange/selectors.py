@@ -142,12 +142,14 @@ def field_rows(fields: dict[str, Any]) -> list[tuple[str, Any, Any]]:
     return rows
 
 
-def household_of(discrepancy: Discrepancy) -> list[HukouRecord]:
-    """The other members of the 户籍 household of the person a discrepancy is about (who lives where)."""
+def household_of(user: Any, discrepancy: Discrepancy) -> list[HukouRecord]:
+    """The other members of the 户籍 household of the person a discrepancy is about (who lives where).
+
+    Only those the user may see: a county-wide file can hold one household number in two townships."""
     record = discrepancy.hukou_record
     if record is None or not record.household_no:
         return []
-    members = HukouRecord.objects.filter(batch_id=record.batch_id, household_no=record.household_no)
+    members = HukouRecord.objects.for_user(user).filter(batch_id=record.batch_id, household_no=record.household_no)
     return list(members.exclude(pk=record.pk).order_by("relation", "row_no")[:20])
 
 

@@ -259,7 +259,7 @@ def discrepancy_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The discrepancy is resolved and the to-do item closed."))
             return redirect("discrepancy_detail", pk=discrepancy.pk)
-    household = selectors.household_of(discrepancy)
+    household = selectors.household_of(user, discrepancy)
     children = [c for c in (discrepancy.child, discrepancy.other_child) if c is not None]
     visible = set(Child.objects.for_user(user).filter(pk__in=[c.pk for c in children]).values_list("pk", flat=True))
     return render(

@@ -539,3 +539,22 @@ def test_a_duplicate_across_villages_goes_to_the_township(cast: Cast) -> None:
     assert duplicate.region_code == cast.township_a.code
     item = WorkItem.objects.get(target_id=str(duplicate.pk))
     assert item.owner_organisation == cast.township_gov_a and "黄志强" in item.title
+
+
+def test_household_shows_only_people_in_the_officers_jurisdiction(cast: Cast) -> None:
+    """A county-wide 户籍 file may hold one household number in two townships: the household table
+    of a discrepancy shows a village officer only the members registered in their jurisdiction."""
+    rows = [
+        HUKOU_HEADER,
+        f"H1,王大明,{FATHER},男,1985-01-01,02,{cast.village_b.code},正常,,晋江市",
+        f"H1,李秀英,{MOTHER},女,1986/2/2,10,{cast.village_a.code},正常,,晋江市",
+        f"H1,王小明,{OMITTED},男,20160305,20,{cast.village_a.code},正常,,",
+    ]
+    batch = upload(cast, ("\n".join(rows) + "\n").encode(), actor=cast.district_admin, region_code=cast.county.code)
+    services.batch_apply(actor=cast.district_admin, batch=batch)
+    omission = Discrepancy.objects.get(kind="hukou_omission", region_code=cast.village_a.code)
+    page = client_for(cast.director_a).get(reverse("discrepancy_detail", args=[omission.pk])).content.decode()
+    assert "李秀英" in page
+    assert "王大明" not in page
+    page = client_for(cast.district_admin).get(reverse("discrepancy_detail", args=[omission.pk])).content.decode()
+    assert "王大明" in page
