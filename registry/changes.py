@@ -371,7 +371,7 @@ def change_withdraw(*, actor: User, child: Child) -> ChildChange:
 
 # --- Full numbers, for a reviewer who asks ----------------------------------------------------
 
-NUMBER_FIELDS = ("id_number", "phone")
+NUMBER_FIELDS = ("id_number", "phone", "disability_certificate")
 
 
 def revealed_numbers(change: ChildChange) -> list[tuple[str, str, str]]:

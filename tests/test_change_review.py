@@ -409,3 +409,19 @@ def test_a_reviewer_who_reveals_the_numbers_sees_those_of_the_change(cast: Cast)
     assert 'data-testid="change-numbers"' in revealed
     assert guardian_phone in revealed and "13800001111" in revealed
     assert AuditEvent.objects.filter(action="child.reveal", object_id=str(child.pk)).exists()
+
+
+def test_a_revealing_reviewer_sees_a_proposed_disability_certificate_in_full(cast: Cast) -> None:
+    child = make_registered_child(cast)
+    certificate = "35030320160305457X43"
+    data = edit_data(
+        child,
+        health="disabled",
+        disability_category="physical",
+        disability_grade="3",
+        disability_certificate=certificate,
+    )
+    assert client_for(cast.director_a).post(reverse("child_update", args=[child.pk]), data).status_code == 302
+    client = client_for(cast.supervisor_a)
+    assert certificate not in client.get(reverse("child_detail", args=[child.pk])).content.decode()
+    assert certificate in client.post(reverse("child_reveal", args=[child.pk])).content.decode()

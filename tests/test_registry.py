@@ -348,6 +348,26 @@ def test_list_masks_ids_and_reveal_is_logged(cast: Cast) -> None:
     assert AuditEvent.objects.filter(action="child.reveal", actor=cast.director_a, object_id=str(child.pk)).exists()
 
 
+def test_a_disability_certificate_number_is_masked_until_revealed(cast: Cast) -> None:
+    # A 残疾人证号 is the child's ID number and two digits: it is as sensitive as the ID number.
+    number = id_for(date(2016, 3, 5), "457")
+    child = make_child(
+        cast.village_a,
+        actor=cast.district_admin,
+        id_number=number,
+        hukou_unregistered=False,
+        health="disabled",
+        disability_category="physical",
+        disability_grade="3",
+        disability_certificate=number + "43",
+    )
+    client = client_for(cast.director_a)
+    page = client.get(reverse("child_detail", args=[child.pk])).content.decode()
+    assert number not in page and "********" in page
+    revealed = client.post(reverse("child_reveal", args=[child.pk])).content.decode()
+    assert number + "43" in revealed
+
+
 def test_ledger_export_masked_safe_and_logged(cast: Cast) -> None:
     number = id_for(date(2016, 3, 5), "457")
     make_child(
