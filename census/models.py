@@ -74,7 +74,14 @@ class Campaign(TimeStampedModel):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(ends_on__gte=models.F("starts_on")), name="campaign_ends_after_start"
-            )
+            ),
+            # Two districts' officers pressing "open" at once must not make two campaigns of one
+            # name; a cancelled campaign leaves its name free.
+            models.UniqueConstraint(
+                fields=["region_code", "name"],
+                condition=models.Q(cancelled_at__isnull=True),
+                name="campaign_one_name_per_district",
+            ),
         ]
 
     def __str__(self) -> str:

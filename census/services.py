@@ -8,7 +8,7 @@ from datetime import date
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,6 +44,7 @@ END_BEFORE_START = gettext_lazy("The end date cannot be before the start date.")
 REASON_REQUIRED = gettext_lazy("Give the reason for returning the return.")
 CANCEL_REASON_REQUIRED = gettext_lazy("Say why the campaign is cancelled.")
 CANCELLED = gettext_lazy("This campaign was cancelled by the district.")
+DUPLICATE_NAME = gettext_lazy("This district already has a campaign with this name.")
 
 
 class Step(StrEnum):
@@ -111,7 +112,7 @@ def campaign_open(
         raise ValidationError({"name": _("Give the campaign a name.")})
     # A cancelled campaign leaves its name free: it is usually opened again, corrected.
     if Campaign.objects.filter(region_code=district.code, name=name.strip(), cancelled_at=None).exists():
-        raise ValidationError({"name": _("This district already has a campaign with this name.")})
+        raise ValidationError({"name": DUPLICATE_NAME})
     if ends_on < starts_on:
         raise ValidationError({"ends_on": END_BEFORE_START})
     if ends_on < timezone.localdate():
@@ -133,14 +134,18 @@ def campaign_open(
             % {"codes": ", ".join(missing)}
         )
 
-    campaign = Campaign.objects.create(
-        name=name.strip(),
-        region_code=district.code,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        description=description.strip(),
-        opened_by=actor,
-    )
+    try:
+        with transaction.atomic():
+            campaign = Campaign.objects.create(
+                name=name.strip(),
+                region_code=district.code,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                description=description.strip(),
+                opened_by=actor,
+            )
+    except IntegrityError:  # opened by someone else since the check above
+        raise ValidationError({"name": DUPLICATE_NAME}) from None
     TownshipCountersign.objects.bulk_create(
         [TownshipCountersign(campaign=campaign, township=t, region_code=t.code) for t in townships.values()]
     )

@@ -448,9 +448,23 @@ def test_certifying_from_the_form_saves_what_is_on_screen(cast: Cast) -> None:
 
 
 def test_a_campaign_name_is_not_used_twice_in_a_district(cast: Cast) -> None:
-    open_campaign(cast)
+    first = open_campaign(cast)
     with pytest.raises(ValidationError):
         open_campaign(cast)
+    # The database holds the rule too (two officers pressing "open" at once), except for a
+    # cancelled campaign, whose name is free again.
+    from django.db import IntegrityError, transaction
+
+    copy = {
+        "name": first.name,
+        "region_code": first.region_code,
+        "starts_on": first.starts_on,
+        "ends_on": first.ends_on,
+    }
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Campaign.objects.create(**copy)
+    services.campaign_cancel(actor=cast.district_admin, campaign=first, reason="重开")
+    Campaign.objects.create(**copy)
 
 
 # --- Found in a user test ------------------------------------------------------------------------
