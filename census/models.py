@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, ClassVar, Self
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
@@ -94,6 +95,10 @@ class Campaign(TimeStampedModel):
     @property
     def is_signed(self) -> bool:
         return self.district_signed_at is not None
+
+    @property
+    def has_started(self) -> bool:
+        return self.starts_on <= timezone.localdate()
 
     @property
     def is_cancelled(self) -> bool:

@@ -528,7 +528,9 @@ class TransferForm(BootstrapFormMixin, forms.Form):
         queryset=Region.objects.none(),
         error_messages={"required": _("Choose the village the file goes to.")},
     )
-    reason = forms.CharField(label=_("reason"), max_length=200)
+    reason = forms.CharField(
+        label=_("reason"), max_length=200, error_messages={"required": _("Give the reason for the transfer.")}
+    )
 
     def __init__(self, *args: Any, villages: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

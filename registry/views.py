@@ -686,7 +686,9 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
 @require(Perm.VIEW_CHILDREN)
 def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    transfer = get_for_user_or_404(ChildTransfer.objects.select_related("child", "to_village"), user, pk=pk)
+    transfer = get_for_user_or_404(
+        ChildTransfer.objects.select_related("child", "to_village", "decided_by"), user, pk=pk
+    )
     form = TransferDecisionForm(request.POST or None)
     if request.method == "POST" and request.POST.get("decision") == "acknowledge":
         try:
@@ -694,6 +696,8 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
+        else:
+            messages.success(request, _("The to-do item is closed."))
         return redirect("transfer_detail", pk=transfer.pk)
     if request.method == "POST" and request.POST.get("decision") == "withdraw":
         try:

@@ -613,6 +613,8 @@ def test_the_district_cancels_a_campaign_opened_by_mistake(cast: Cast) -> None:
 
     page = client.get(reverse("campaign_detail", args=[campaign.pk])).content.decode()
     assert "已撤销" in page and "年份填错" in page and 'data-testid="campaign-cancel"' not in page
+    # No township is shown as still having work to do in it.
+    assert "无需办理（活动已撤销）" in page and "村（社区）确认中" not in page and "待会签" not in page
     assert "已撤销" in client.get(reverse("campaign_list")).content.decode()
     # Nothing can be done in it any more, and it cannot be cancelled or signed again.
     with pytest.raises(ValidationError, match="撤销"):
@@ -652,3 +654,18 @@ def test_a_signed_campaign_cannot_be_cancelled(cast: Cast) -> None:
         services.campaign_cancel(actor=cast.district_admin, campaign=campaign, reason="误开")
     page = client_for(cast.district_admin).get(reverse("campaign_detail", args=[campaign.pk])).content.decode()
     assert 'data-testid="campaign-cancel"' not in page
+
+
+def test_a_campaign_that_has_not_started_says_so(cast: Cast) -> None:
+    today = timezone.localdate()
+    campaign = services.campaign_open(
+        actor=cast.district_admin,
+        name="明年第一季度",
+        district=cast.county,
+        starts_on=today + timedelta(days=10),
+        ends_on=today + timedelta(days=40),
+    )
+    client = client_for(cast.district_admin)
+    assert "未开始" in client.get(reverse("campaign_detail", args=[campaign.pk])).content.decode()
+    assert "未开始" in client.get(reverse("campaign_list")).content.decode()
+    assert "未开始" not in client.get(reverse("campaign_detail", args=[open_campaign(cast).pk])).content.decode()

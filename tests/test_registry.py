@@ -364,8 +364,15 @@ def test_a_disability_certificate_number_is_masked_until_revealed(cast: Cast) ->
     client = client_for(cast.director_a)
     page = client.get(reverse("child_detail", args=[child.pk])).content.decode()
     assert number not in page and "********" in page
+    # Shown masked in the identity block (the one "show full numbers" redraws) and the history only.
+    assert 'data-testid="child-disability-certificate"' in page and page.count(mask(number + "43")) == 2
     revealed = client.post(reverse("child_reveal", args=[child.pk])).content.decode()
     assert number + "43" in revealed
+    # The printed sheet and the PDF carry it too, masked unless the full numbers are asked for.
+    printed = client.get(reverse("child_print", args=[child.pk])).content.decode()
+    assert mask(number + "43") in printed and number not in printed
+    full = client.get(reverse("child_print", args=[child.pk]), {"full": "1"}).content.decode()
+    assert number + "43" in full and f"{reverse('child_pdf', args=[child.pk])}?full=1" in full
 
 
 def test_ledger_export_masked_safe_and_logged(cast: Cast) -> None:

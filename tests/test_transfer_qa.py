@@ -212,3 +212,29 @@ def test_the_side_that_started_a_transfer_learns_the_decision_in_its_to_do_list(
     services.transfer_decide(actor=cast.supervisor_a, transfer=asked, accept=True)
     assert f"{other.name}的档案已转入本村" in notices(cast.director_b)
     assert ChildTransfer.objects.filter(status="accepted").count() == 2
+
+
+def test_a_transfer_without_a_reason_says_so_and_the_decision_reads_in_full(cast: Cast) -> None:
+    from registry import services
+    from registry.models import ChildTransfer
+
+    number = _number("35030320160305246")
+    make_child(cast.village_a, actor=cast.district_admin, name="甲村孩子", id_number=number, hukou_unregistered=False)
+    asker = client_for(cast.director_b)
+    response = asker.post(
+        reverse("transfer_request"),
+        {"id_number": number, "to_village": cast.village_b.pk, "reason": "   "},
+        follow=True,
+    )
+    assert "请说明转移的原因。" in response.content.decode()
+    assert not ChildTransfer.objects.exists()
+    transfer = services.transfer_request(actor=cast.director_b, id_number=number, to_village=cast.village_b, reason="x")
+    holder = client_for(cast.supervisor_a)
+    url = reverse("transfer_detail", args=[transfer.pk])
+    # The holder is told its note goes to a village that may not see the file.
+    assert 'data-testid="note-goes-to-asker"' in holder.get(url).content.decode()
+    holder.post(url, {"decision": "reject", "note": "仍在本村"})
+    page = asker.get(url).content.decode()
+    assert 'data-testid="transfer-decision-note">仍在本村<' in page and cast.supervisor_a.display_name in page
+    response = asker.post(url, {"decision": "acknowledge"}, follow=True)
+    assert "待办事项已关闭。" in response.content.decode()
