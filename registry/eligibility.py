@@ -254,6 +254,7 @@ def evaluate(facts: ChildFacts, *, today: date, limits: Thresholds | None = None
         say(reasons, gettext_noop("The child is disabled: child in difficulty and key target."))
     if LIVES_ALONE in result.flags or DE_FACTO_UNSUPPORTED in result.flags:
         result.flags.update({IN_DIFFICULTY, KEY_TARGET})
+        say(reasons, gettext_noop("Without guardianship or support: child in difficulty and key target."))
     if facts.health == "ill":
         result.flags.add(KEY_TARGET)
         say(reasons, gettext_noop("The child is ill: key target."))

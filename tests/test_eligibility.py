@@ -189,3 +189,11 @@ def test_a_child_not_on_the_list_reads_why() -> None:
     other = ParentFacts(status="other")
     reasons = [explain(r) for r in evaluate(facts(father=AWAY_LONG, mother=other), today=TODAY).reasons]
     assert "母亲既未外出务工，也不属于无监护能力的情形。" in reasons
+
+
+def test_every_flag_has_a_reason_line() -> None:
+    """A child living alone (or without support) is also in difficulty and a key target: a line says why."""
+    result = evaluate(facts(father=AWAY_LONG, mother=AWAY_LONG, living_arrangement="alone"), today=TODAY)
+    assert {LIVES_ALONE, IN_DIFFICULTY, KEY_TARGET} <= result.flags
+    reasons = [explain(r) for r in result.reasons]
+    assert any("困境儿童" in r and "重点对象" in r for r in reasons), reasons
