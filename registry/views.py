@@ -242,6 +242,10 @@ def _edit(request: HttpRequest, child: Child | None) -> HttpResponse:
             parent_ids=parent_ids,
             exclude_pk=child.pk if child else None,
         )
+        if child is not None and not _identity_changed(form, family):
+            # Asked and answered when the file was made or its identity last changed: an edit of
+            # its health or schooling does not ask again.
+            duplicates.probable, duplicates.probable_elsewhere = [], []
         if duplicates.same_id_here is not None:
             form.add_error("id_number", _("A child with this ID number is already registered here (see below)."))
         elif duplicates.same_id_elsewhere:
@@ -298,6 +302,21 @@ def _edit(request: HttpRequest, child: Child | None) -> HttpResponse:
             "error_summary": edit_form.error_summary(form, family, guardian) if post is not None else [],
             "lost_upload": post is not None and edit_form.lost_upload(request, form),
         },
+    )
+
+
+IDENTITY_FIELDS = ("name", "birth_date", "id_number")
+
+
+def _identity_changed(form: ChildForm, family: Any) -> bool:
+    """Whether an edit changes what the duplicate checks compare: the child's name, birth date or
+    ID number, or a family member's ID number (added, changed or removed)."""
+    if any(name in form.changed_data for name in IDENTITY_FIELDS):
+        return True
+    return any(
+        (f in family.deleted_forms and f.instance.pk and f.instance.id_number)
+        or ("id_number" in f.changed_data and (f.cleaned_data or {}).get("id_number"))
+        for f in family.forms
     )
 
 

@@ -650,3 +650,25 @@ def test_clearing_the_entrustment_scan(cast: Cast) -> None:
         actor=cast.district_admin, values={"entrustment_scan": False}, members=[], guardian=None, child=child
     )
     assert not Child.objects.get(pk=child.pk).entrustment_scan
+
+
+def test_an_edit_that_keeps_the_identity_does_not_ask_about_duplicates_again(cast: Cast) -> None:
+    from tests.test_change_review import edit_data
+
+    make_child(cast.village_b, actor=cast.district_admin, name="王小明", birth_date=date(2016, 3, 5))
+    client = client_for(cast.director_a)
+    data = form_data(cast, not_duplicate="1")
+    assert client.post(reverse("child_create"), data).status_code == 302
+    child = Child.objects.get(region_code=cast.village_a.code)
+    # Only the schooling changes: saved at once, no question.
+    response = client.post(reverse("child_update", args=[child.pk]), edit_data(child, grade="五年级"))
+    assert response.status_code == 302
+    child.refresh_from_db()
+    assert child.grade == "五年级"
+    # The birth date changes (to another child's, say): the question comes back.
+    make_child(cast.village_b, actor=cast.district_admin, name="王小明", birth_date=date(2016, 4, 6))
+    response = client.post(
+        reverse("child_update", args=[child.pk]),
+        edit_data(child, birth_date="2016-04-06", id_number="", hukou_unregistered="on"),
+    )
+    assert response.status_code == 200 and response.context["duplicates"].needs_confirmation
