@@ -215,7 +215,9 @@ def ledger_area(*, jurisdiction: str, village: str = "", villages: Sequence[tupl
     """Whose ledger it is, for its file and sheet name: the village filtered on, else the user's
     jurisdiction ("江口镇新前村委会", "江口镇", "涵江区"), so that ledgers saved side by side differ."""
     if village:
-        return dict(villages).get(village, "").replace(" ", "")
+        label = dict(villages).get(village, "")
+        # A township's entry reads "江口镇 （全镇）": its ledger is the township's, "江口镇".
+        return (label.split(" ")[0] if village.endswith("000") else label).replace(" ", "")
     return jurisdiction
 
 

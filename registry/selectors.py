@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import Concat
+from django.utils.translation import get_language, gettext_lazy
 
 from accounts.models import Organisation
 from accounts.roles import OrgKind
@@ -174,6 +175,7 @@ def villages_for(user: Any) -> QuerySet[Region]:
 # The filter lists (a county's villages, its schools) are names, not personal data, and change a few
 # times a year: each process keeps them for this many seconds instead of reading them per request.
 CHOICES_SECONDS = 300
+WHOLE_TOWNSHIP = gettext_lazy("(whole township)")
 
 
 def village_choices(user: Any) -> list[tuple[str, str]]:
@@ -181,11 +183,18 @@ def village_choices(user: Any) -> list[tuple[str, str]]:
 
     Kept per jurisdiction in the cache for CHOICES_SECONDS: a new or renamed village appears in the
     list within that time."""
-    key = f"registry:village-choices:{scope_prefix_of(user)}"
+    key = f"registry:village-choices:{scope_prefix_of(user)}:{get_language()}"
     choices: list[tuple[str, str]] | None = cache.get(key)
     if choices is None:
-        rows = villages_for(user).values_list("code", "parent__name", "name")
-        choices = [(code, f"{township or ''} {name}") for code, township, name in rows]
+        rows = list(villages_for(user).values_list("code", "parent__code", "parent__name", "name"))
+        townships = {(township_code, township) for _code, township_code, township, _name in rows if township_code}
+        choices = []
+        for code, township_code, township, name in rows:
+            if len(townships) > 1 and township_code and (not choices or choices[-1][0][:9] != code[:9]):
+                # A jurisdiction of several townships (the district) filters and exports one
+                # township too: its entry comes first among its villages.
+                choices.append((township_code, f"{township} {WHOLE_TOWNSHIP}"))
+            choices.append((code, f"{township or ''} {name}"))
         cache.set(key, choices, CHOICES_SECONDS)
     return choices
 

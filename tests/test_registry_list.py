@@ -109,3 +109,22 @@ def test_a_history_restore_request_gets_the_whole_page(cast: Cast) -> None:
     assert body.lstrip().startswith("<!doctype html>")
     assert 'hx-swap-oob="true"' not in body
     assert '"historyCacheSize": 0' in body
+
+
+def test_the_district_filters_and_exports_one_township(cast: Cast) -> None:
+    make_child(cast.village_a, actor=cast.district_admin, name="甲村童")
+    make_child(cast.village_b, actor=cast.district_admin, name="乙村童")
+    client = client_for(cast.district_admin)
+    page = client.get(reverse("child_list")).content.decode()
+    assert f'<option value="{cast.township_a.code}">{cast.township_a.name} （全镇）</option>' in page
+    body = client.get(reverse("child_list"), {"village": cast.township_a.code}).content.decode()
+    assert "甲村童" in body and "乙村童" not in body and 'data-testid="ignored-filters"' not in body
+    ledger = client.get(reverse("ledger_export"), {"village": cast.township_a.code})
+    assert f"{cast.township_a.name}儿童信息台账-" in unquote(ledger["Content-Disposition"])
+    sheet = load_workbook(io.BytesIO(ledger.content)).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert any("甲村童" in r for r in rows) and not any("乙村童" in r for r in rows)
+    # A township's own supervisor has one township: its list holds villages only.
+    page = client_for(cast.supervisor_a).get(reverse("child_list")).content.decode()
+    assert "（全镇）" not in page
