@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms.renderers import DjangoTemplates
+from django.utils.translation import gettext_lazy
 
 
 class BootstrapFormRenderer(DjangoTemplates):
@@ -23,6 +24,23 @@ def _css_for(widget: forms.Widget) -> str:
     return "form-control"
 
 
+DASHES = "---------"  # Django's label for "nothing chosen"
+
+
+def _name_the_empty_choice(field: forms.Field) -> None:
+    """A select with nothing chosen reads "请选择…", not Django's "---------"."""
+    if isinstance(field, forms.ModelChoiceField):
+        if field.empty_label == DASHES:
+            field.empty_label = gettext_lazy("Choose…")
+    elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.MultipleChoiceField):
+        choices: list[tuple[Any, Any]] = list(field.choices)  # type: ignore[arg-type]
+        if any(value == "" and label == DASHES for value, label in choices):
+            field.choices = [
+                (value, gettext_lazy("Choose…") if value == "" and label == DASHES else label)
+                for value, label in choices
+            ]
+
+
 class BootstrapFormMixin:
     """Adds Bootstrap classes to widgets, and marks invalid fields after validation."""
 
@@ -33,6 +51,7 @@ class BootstrapFormMixin:
         for field in self.fields.values():
             css = field.widget.attrs.get("class", "")
             field.widget.attrs["class"] = f"{css} {_css_for(field.widget)}".strip()
+            _name_the_empty_choice(field)
 
     def full_clean(self) -> None:
         super().full_clean()  # type: ignore[misc]

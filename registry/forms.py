@@ -47,7 +47,7 @@ def grouped_relationships(usual: tuple[str, ...]) -> list[Any]:
     """The relationship choices with the usual ones in a group of their own, then all the others."""
     labels = dict(Relationship.choices)
     return [
-        ("", "---------"),
+        ("", _("Choose…")),
         (_("Usual"), [(code, labels[code]) for code in usual]),
         (_("Other relationships (GB/T 4761)"), [(c, label) for c, label in Relationship.choices if c not in usual]),
     ]

@@ -306,3 +306,8 @@ def test_error_summary_links_a_list_of_choices_to_its_first_choice(cast: Cast) -
 def test_no_summary_and_no_log_when_the_form_is_first_shown(cast: Cast) -> None:
     response = client_for(cast.director_a).get(reverse("child_create"))
     assert response.context["error_summary"] == [] and 'data-testid="error-summary"' not in response.content.decode()
+
+
+def test_selects_with_nothing_chosen_read_choose(cast: Cast) -> None:
+    body = client_for(cast.director_a).get(reverse("child_create")).content.decode()
+    assert "---------" not in body and '<option value="" selected>请选择…</option>' in body
