@@ -76,6 +76,11 @@ def read_rows(content: bytes) -> list[dict[str, str]]:
     return [dict(row) for row in reader]
 
 
+# Names the national code table gives to levels that are not places of their own: a municipality's
+# districts and counties, a province's directly administered county-level cities.
+PLACEHOLDER_NAMES = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
+
+
 @transaction.atomic
 def regions_load(*, actor: Any, content: bytes, release: str, retire_missing: bool = False) -> LoadResult:
     """Create or update regions from a CSV; idempotent. Rows with errors stop the whole load."""
@@ -104,7 +109,8 @@ def regions_load(*, actor: Any, content: bytes, release: str, retire_missing: bo
     seen: set[str] = set()
     for code, name, level, parent_code in parsed:
         parent = existing.get(parent_code) if parent_code else None
-        full_name = f"{parent.full_name}{name}" if parent else name
+        # The code table's placeholder levels (上海市 → 市辖区 → 浦东新区) are not said: 上海市浦东新区.
+        full_name = f"{parent.full_name}{'' if name in PLACEHOLDER_NAMES else name}" if parent else name
         values = {
             "name": name,
             "level": level,

@@ -71,6 +71,18 @@ def test_gbk_file_and_six_digit_codes_load(db: None) -> None:
     assert Region.objects.get(code="350300000000").parent == Region.objects.get(code="350000000000")
 
 
+def test_placeholder_levels_are_not_said_in_full_names(db: None) -> None:
+    content = (
+        "code,name,level,parent_code\n310000,上海市,province,\n310100,市辖区,prefecture,310000\n"
+        "310115,浦东新区,county,310100\n420000,湖北省,province,\n429000,省直辖县级行政区划,prefecture,420000\n"
+        "429004,仙桃市,county,429000\n"
+    ).encode()
+    assert not regions_load(actor=None, content=content, release="test").errors
+    assert Region.objects.get(code="310115000000").full_name == "上海市浦东新区"
+    assert Region.objects.get(code="429004000000").full_name == "湖北省仙桃市"
+    assert Region.objects.get(code="310100000000").name == "市辖区"  # the row itself keeps its name
+
+
 def test_bad_rows_stop_the_load_with_row_numbers(db: None) -> None:
     content = (
         "code,name,level,parent_code\n350000,福建省,province,\n3503X0,坏代码,prefecture,\n350300,,prefecture,\n"
