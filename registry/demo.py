@@ -50,8 +50,14 @@ def _schooling(age: int) -> str:
 
 
 def _demo_school(village: Region, age: int) -> str:
-    """Every demo child in school has a school, as the registration form requires."""
+    """Every demo child in school has a school, as the registration form requires. The names are
+    those of the demo schools where the township has one (江口中学（演示）), so that the school
+    filter finds their children."""
     township = village.parent.name if village.parent else ""
+    for suffix in ("街道", "镇", "乡"):
+        if township.endswith(suffix) and len(township) > len(suffix) + 1:
+            township = township[: -len(suffix)]
+            break
     if 3 <= age < 6:
         return f"{township}中心幼儿园（演示）"
     if 6 <= age < 12:
@@ -79,6 +85,7 @@ def load_demo_children(*, per_village: int = 10, seed: int = 2026) -> int:
         Region.objects.filter(code__startswith="350303", level=Level.VILLAGE, is_active=True).select_related("parent")
     )
     counties = {r.code: r for r in Region.objects.filter(code__in=WORK_COUNTIES)}
+    schools = {o.name: o for o in Organisation.objects.filter(kind__in=[OrgKind.SCHOOL, OrgKind.KINDERGARTEN])}
     admin = User.objects.filter(username="mzj").first()
     used_ids: set[str] = set()
     children: list[Child] = []
@@ -163,7 +170,8 @@ def load_demo_children(*, per_village: int = 10, seed: int = 2026) -> int:
                 disability_category="physical" if health == "disabled" else "",
                 disability_grade="3" if health == "disabled" else "",
                 schooling=_schooling(age),
-                school_name=_demo_school(village, age),
+                school=schools.get(_demo_school(village, age)),
+                school_name="" if _demo_school(village, age) in schools else _demo_school(village, age),
                 grade="",
                 living_arrangement=living,
                 guardianship_type="unsupervised"

@@ -22,3 +22,20 @@ def test_demo_data_is_complete_marked_and_idempotent(db: None, capsys) -> None: 
     for role in Role.values:
         assert User.objects.filter(role=role).exists(), role
     assert "Shouhu-demo-2026" in capsys.readouterr().out
+
+
+def test_demo_children_go_to_the_demo_schools_where_there_are_some(db: None) -> None:
+    from registry.demo import load_demo_children
+    from registry.models import Child
+
+    call_command("load_regions", str(DATA / "china-counties-2024.csv"), verbosity=0)
+    call_command("load_regions", str(DATA / "hanjiang-350303-villages-2020.csv"), verbosity=0)
+    call_command("load_demo")
+    load_demo_children(per_village=3)
+    in_jiangkou = Child.objects.filter(region_code__startswith="350303104", school__isnull=False)
+    jiangkou_schools = {"江口中心幼儿园（演示）", "江口中心小学（演示）", "江口中学（演示）"}
+    assert {c.school.name for c in in_jiangkou} <= jiangkou_schools
+    assert in_jiangkou.exists()
+    # Elsewhere the school is a name, as typed: every child at school has one or the other.
+    at_school = Child.objects.filter(schooling__in=["kindergarten", "primary", "junior", "senior"])
+    assert not at_school.filter(school__isnull=True, school_name="").exists()
