@@ -709,23 +709,20 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ChildTransfer.objects.select_related("child", "to_village", "decided_by"), user, pk=pk
     )
     form = TransferDecisionForm(request.POST or None)
-    if request.method == "POST" and request.POST.get("decision") == "acknowledge":
+    # Withdrawing (the side that started it) and acknowledging a decision take no form.
+    simple = {
+        "withdraw": (services.transfer_withdraw, _("The transfer has been withdrawn.")),
+        "acknowledge": (services.transfer_acknowledge, _("The to-do item is closed.")),
+    }
+    if request.method == "POST" and request.POST.get("decision") in simple:
+        action, done = simple[request.POST["decision"]]
         try:
-            services.transfer_acknowledge(actor=user, transfer=transfer)
+            action(actor=user, transfer=transfer)
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
         else:
-            messages.success(request, _("The to-do item is closed."))
-        return redirect("transfer_detail", pk=transfer.pk)
-    if request.method == "POST" and request.POST.get("decision") == "withdraw":
-        try:
-            services.transfer_withdraw(actor=user, transfer=transfer)
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("The transfer has been withdrawn."))
+            messages.success(request, done)
         return redirect("transfer_detail", pk=transfer.pk)
     if request.method == "POST" and form.is_valid():
         try:
