@@ -56,3 +56,22 @@ def test_no_template_comment_spans_lines() -> None:
         if "{#" in line and "#}" not in line.split("{#", 1)[1]
     ]
     assert offenders == []
+
+
+def test_no_template_has_inline_script() -> None:
+    """The Content-Security-Policy runs scripts from the site's files only: an inline <script> or an
+    on…="" handler would not run (and would be what an injection looks like)."""
+    handler = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
+    script = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.IGNORECASE)
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in _own_files()
+        if p.suffix == ".html"
+        and (handler.search(p.read_text(encoding="utf-8")) or script.search(p.read_text(encoding="utf-8")))
+    ]
+    assert offenders == []
+
+
+def test_pages_carry_the_content_security_policy(client) -> None:  # type: ignore[no-untyped-def]
+    policy = client.get("/accounts/login/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
