@@ -119,6 +119,28 @@ def campaign_open(
         raise ValidationError({"ends_on": _("The end date cannot be in the past.")})
     if (ends_on - starts_on).days > MAX_CAMPAIGN_DAYS:
         raise ValidationError({"ends_on": PERIOD_TOO_LONG})
+    overlapping = (
+        Campaign.objects.filter(
+            region_code=district.code,
+            cancelled_at=None,
+            district_signed_at=None,
+            starts_on__lte=ends_on,
+            ends_on__gte=starts_on,
+        )
+        .order_by("starts_on")
+        .first()
+    )
+    if overlapping is not None:
+        # Every village would get two census items for the same weeks.
+        raise ValidationError(
+            {
+                "starts_on": _(
+                    "The campaign %(name)s (%(start)s – %(end)s) is still open over these dates. "
+                    "Choose other dates, or cancel or close that campaign first."
+                )
+                % {"name": overlapping.name, "start": overlapping.starts_on, "end": overlapping.ends_on}
+            }
+        )
     villages = list(
         Region.objects.filter(level=Level.VILLAGE, is_active=True, code__startswith=district.prefix).order_by("code")
     )

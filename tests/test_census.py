@@ -24,14 +24,15 @@ from worklist.models import ItemStatus, WorkItem
 from worklist.selectors import my_items
 
 
-def open_campaign(cast: Cast, name: str = "2026年第四季度摸底排查", days: int = 30) -> Campaign:
-    today = timezone.localdate()
+def open_campaign(cast: Cast, name: str = "2026年第四季度摸底排查", days: int = 30, start_in: int = 0) -> Campaign:
+    """Open a campaign starting ``start_in`` days from today (campaigns of a district may not overlap)."""
+    start = timezone.localdate() + timedelta(days=start_in)
     return services.campaign_open(
         actor=cast.district_admin,
         name=name,
         district=cast.county,
-        starts_on=today,
-        ends_on=today + timedelta(days=days),
+        starts_on=start,
+        ends_on=start + timedelta(days=days),
         description="全区农村留守儿童摸底排查",
     )
 
@@ -417,8 +418,8 @@ def test_the_campaign_list_does_not_query_per_campaign(cast: Cast) -> None:
     client.get(reverse("campaign_list"))
     with CaptureQueriesContext(connection) as one:
         client.get(reverse("campaign_list"))
-    open_campaign(cast, "第二次")
-    open_campaign(cast, "第三次")
+    open_campaign(cast, "第二次", start_in=40)
+    open_campaign(cast, "第三次", start_in=80)
     with CaptureQueriesContext(connection) as three:
         client.get(reverse("campaign_list"))
     assert len(three) == len(one)
@@ -438,7 +439,7 @@ def test_certifying_from_the_form_saves_what_is_on_screen(cast: Cast) -> None:
     row = return_of(campaign, cast.village_a)
     assert row.left_behind_found == 12 and row.is_certified
     # Invalid numbers on the screen: nothing is certified.
-    other = open_campaign(cast, name="第二次")
+    other = open_campaign(cast, name="第二次", start_in=40)
     response = client.post(
         reverse("village_certify", args=[other.pk, cast.village_a.code]),
         {"households_visited": "-1", "children_found": "40", "left_behind_found": "50", "note": ""},
@@ -529,7 +530,7 @@ def test_a_campaign_longer_than_a_year_is_refused_at_the_end_date(cast: Cast) ->
 
 def test_to_do_items_name_their_campaign(cast: Cast) -> None:
     first = open_campaign(cast, name="第一季度排查")
-    open_campaign(cast, name="第二季度排查")
+    open_campaign(cast, name="第二季度排查", start_in=40)
     titles = sorted(certify_items().filter(region_code=cast.village_a.code).values_list("title", flat=True))
     assert len(set(titles)) == 2 and "第一季度排查" in titles[0] + titles[1] and "第二季度排查" in titles[0] + titles[1]
     fill_and_certify(cast.director_a, return_of(first, cast.village_a))
@@ -668,4 +669,14 @@ def test_a_campaign_that_has_not_started_says_so(cast: Cast) -> None:
     client = client_for(cast.district_admin)
     assert "未开始" in client.get(reverse("campaign_detail", args=[campaign.pk])).content.decode()
     assert "未开始" in client.get(reverse("campaign_list")).content.decode()
-    assert "未开始" not in client.get(reverse("campaign_detail", args=[open_campaign(cast).pk])).content.decode()
+    started = open_campaign(cast, days=5)
+    assert "未开始" not in client.get(reverse("campaign_detail", args=[started.pk])).content.decode()
+
+
+def test_a_campaign_over_the_dates_of_an_open_one_is_refused(cast: Cast) -> None:
+    first = open_campaign(cast, days=30)
+    with pytest.raises(ValidationError, match=first.name):
+        open_campaign(cast, name="并行测试", days=10)
+    # Once the first is cancelled (or signed and closed), the dates are free.
+    services.campaign_cancel(actor=cast.district_admin, campaign=first, reason="日期有误")
+    assert open_campaign(cast, name="并行测试", days=10).pk
