@@ -38,6 +38,9 @@ class RegistryConfig(AppConfig):
                 "child.transfer_accept": _("Transfer accepted"),
                 "child.transfer_reject": _("Transfer refused"),
                 "child.transfer_withdraw": _("Transfer withdrawn"),
+                "child.found_elsewhere": _(
+                    "Typed this child's ID number in another township (only the township was shown)"
+                ),
                 "worklist.open": _("Opened a to-do item"),
                 "worklist.close": _("Closed a to-do item"),
             }

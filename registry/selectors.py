@@ -315,6 +315,8 @@ def transfers_shown(user: Any, transfers: list[ChildTransfer]) -> list[TransferS
 class DuplicateReport:
     same_id_here: Child | None = None
     same_id_elsewhere: str = ""  # the township that holds it, and nothing more
+    # The file found elsewhere, for the read log only (the holder's township sees who asked).
+    found_elsewhere: Child | None = None
     probable: list[tuple[Child, str]] = field(default_factory=list)
     # Probable duplicates outside the user's jurisdiction, in the same county: the township that
     # holds each and why it looks the same, and nothing more (as for the same ID number).
@@ -348,6 +350,7 @@ def find_duplicates(
                 report.same_id_here = same
             else:
                 report.same_id_elsewhere = _township_name(same)
+                report.found_elsewhere = same
             return report
 
     def look(children: QuerySet[Child]) -> list[tuple[Child, str]]:

@@ -249,6 +249,16 @@ def _edit(request: HttpRequest, child: Child | None) -> HttpResponse:
         if duplicates.same_id_here is not None:
             form.add_error("id_number", _("A child with this ID number is already registered here (see below)."))
         elif duplicates.same_id_elsewhere:
+            if duplicates.found_elsewhere is not None:
+                # An ID number typed here is found in another township: that township can see who
+                # looked, in its read log (the asker learns only the township's name).
+                audit.record_access(
+                    actor=user,
+                    action="child.found_elsewhere",
+                    obj=duplicates.found_elsewhere,
+                    detail=_("ID number typed when registering in %(village)s")
+                    % {"village": user.jurisdiction.full_name if user.jurisdiction else ""},
+                )
             form.add_error(
                 "id_number",
                 _("This ID number is already registered in %(township)s. Ask that township to transfer the file.")

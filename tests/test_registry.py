@@ -152,6 +152,10 @@ def test_same_id_elsewhere_names_only_the_township(cast: Cast) -> None:
     assert response.status_code == 200
     assert "白沙镇" in str(response.context["form"].errors["id_number"])
     assert "白沙孩子" not in body and "/children/" + str(Child.objects.get().pk) not in body
+    # The holding township sees, in its read log, that the number was typed elsewhere and by whom.
+    event = AuditEvent.objects.get(action="child.found_elsewhere")
+    assert event.actor == cast.director_a and event.region_code == cast.village_b.code
+    assert event.object_id == str(Child.objects.get().pk)
 
 
 def test_probable_duplicate_needs_confirmation(cast: Cast) -> None:
