@@ -14,6 +14,7 @@ from core.xlsx import sheet_bytes
 from registry.codes import ParentStatus
 from registry.eligibility import FLAG_LABELS, KIND_LABELS
 from registry.models import Child, EntrustedGuardian, FamilyMember
+from registry.selectors import WHOLE_TOWNSHIP
 
 FATHER = {"51", "57"}
 MOTHER = {"52", "58"}
@@ -215,9 +216,9 @@ def ledger_area(*, jurisdiction: str, village: str = "", villages: Sequence[tupl
     """Whose ledger it is, for its file and sheet name: the village filtered on, else the user's
     jurisdiction ("江口镇新前村委会", "江口镇", "涵江区"), so that ledgers saved side by side differ."""
     if village:
-        label = dict(villages).get(village, "")
         # A township's entry reads "江口镇 （全镇）": its ledger is the township's, "江口镇".
-        return (label.split(" ")[0] if village.endswith("000") else label).replace(" ", "")
+        label = str(dict(villages).get(village, "")).removesuffix(f" {WHOLE_TOWNSHIP}")
+        return label.replace(" ", "")
     return jurisdiction
 
 

@@ -964,7 +964,7 @@ def _tell_starter(actor: User, transfer: ChildTransfer, child: Child, accept: bo
     )
 
 
-def decision_seen_pending(actor: User, transfer: ChildTransfer) -> bool:
+def has_decision_to_acknowledge(actor: User, transfer: ChildTransfer) -> bool:
     """Whether the actor has the transfer's decision still to acknowledge in its to-do list."""
     return (
         WorkItem.objects.owned_by(actor)
@@ -979,7 +979,7 @@ def transfer_acknowledge(*, actor: User, transfer: ChildTransfer) -> None:
     """The starter has read the decision: its to-do item closes."""
     if not ChildTransfer.objects.for_user(actor).filter(pk=transfer.pk).exists():
         raise PermissionDenied
-    if not decision_seen_pending(actor, transfer):
+    if not has_decision_to_acknowledge(actor, transfer):
         raise ValidationError(_("There is nothing to acknowledge on this transfer."))
     worklist.items_close_for(
         actor=actor, target=transfer, kinds=[ItemKind.TRANSFER_DECIDED], resolution=_("Decision seen")

@@ -757,6 +757,6 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "can_decide": services.can_decide(user, transfer),
             "can_withdraw": services.can_withdraw(user, transfer),
-            "can_acknowledge": services.decision_seen_pending(user, transfer),
+            "can_acknowledge": services.has_decision_to_acknowledge(user, transfer),
         },
     )
