@@ -539,7 +539,15 @@ class TransferForm(BootstrapFormMixin, forms.Form):
 
 
 class TransferRequestForm(TransferForm):
-    id_number = forms.CharField(max_length=30, widget=forms.HiddenInput)
+    """A village asks another township for a file it holds, by the child's ID number."""
+
+    id_number = forms.CharField(
+        label=_("Citizen ID number"),
+        max_length=30,
+        error_messages={"required": _("Enter the child's citizen ID number.")},
+    )
+
+    field_order = ["id_number", "to_village", "reason"]
 
     def clean_id_number(self) -> str:
         return _clean_id(self.cleaned_data.get("id_number", ""))

@@ -676,30 +676,36 @@ def transfer_send(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("child_detail", pk=child.pk)
 
 
-@require_POST
 @require(Perm.EDIT_CHILDREN)
 def transfer_request(request: HttpRequest) -> HttpResponse:
+    """Ask the township that holds a file for it, by the child's ID number.
+
+    The registration form's "ask for the transfer" box posts here too; a request that cannot be
+    sent comes back on this page with what was typed, the reason at its field.
+    """
     user = _user(request)
-    form = TransferRequestForm(request.POST, villages=selectors.villages_for(user))
-    if form.is_valid():
-        try:
-            transfer = services.transfer_request(
-                actor=user,
-                id_number=form.cleaned_data["id_number"],
-                to_village=form.cleaned_data["to_village"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("Your request has been sent to the township that holds the file."))
-            return redirect("transfer_detail", pk=transfer.pk)
+    villages = selectors.villages_for(user)
+    if request.method == "POST":
+        form = TransferRequestForm(request.POST, villages=villages)
+        if form.is_valid():
+            try:
+                transfer = services.transfer_request(
+                    actor=user,
+                    id_number=form.cleaned_data["id_number"],
+                    to_village=form.cleaned_data["to_village"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("Your request has been sent to the township that holds the file."))
+                return redirect("transfer_detail", pk=transfer.pk)
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
-    return redirect("child_list")
+        form = TransferRequestForm(
+            villages=villages, initial={"to_village": villages[0]} if villages.count() == 1 else None
+        )
+    return render(request, "registry/transfer_request.html", {"form": form})
 
 
 @require(Perm.VIEW_CHILDREN)

@@ -88,7 +88,8 @@ def test_signed_in_pages_are_not_kept_by_browsers(cast: Cast) -> None:
 
 
 def test_a_link_to_a_form_only_address_gets_the_chinese_page(cast: Cast) -> None:
-    response = client_for(cast.director_a).get(reverse("transfer_request"))
+    child = make_child(cast.village_a, actor=cast.district_admin)
+    response = client_for(cast.director_a).get(reverse("transfer_send", args=[child.pk]))
     assert response.status_code == 405
     assert "POST" in response["Allow"]
     assert "无法这样操作" in response.content.decode()

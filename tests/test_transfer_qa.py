@@ -238,3 +238,50 @@ def test_a_transfer_without_a_reason_says_so_and_the_decision_reads_in_full(cast
     assert 'data-testid="transfer-decision-note">仍在本村<' in page and cast.supervisor_a.display_name in page
     response = asker.post(url, {"decision": "acknowledge"}, follow=True)
     assert "待办事项已关闭。" in response.content.decode()
+
+
+def test_a_village_can_ask_for_a_file_from_its_own_page_and_a_refused_request_keeps_what_was_typed(
+    cast: Cast,
+) -> None:
+    from registry.models import ChildTransfer
+
+    number = _number("35030320160305262")
+    make_child(cast.village_a, actor=cast.district_admin, name="甲村孩子", id_number=number, hukou_unregistered=False)
+    asker = client_for(cast.director_b)
+    # The transfers page offers the request; its form starts on the director's own village.
+    assert 'data-testid="transfer-request-link"' in asker.get(reverse("transfer_list")).content.decode()
+    page = asker.get(reverse("transfer_request")).content.decode()
+    assert f'<option value="{cast.village_b.pk}" selected>' in page
+    url = reverse("transfer_request")
+    # An unknown number: the page comes back with the reason and what was typed.
+    unknown = _number("35030320160305271")
+    response = asker.post(url, {"id_number": unknown, "to_village": cast.village_b.pk, "reason": "三月迁入本村"})
+    body = response.content.decode()
+    assert response.status_code == 200 and "没有找到该身份证号对应的档案。" in body
+    assert f'value="{unknown}"' in body and "三月迁入本村" in body
+    # No village chosen (the registration form's box sends the village typed there, maybe none).
+    response = asker.post(url, {"id_number": number, "to_village": "", "reason": "三月迁入本村"})
+    body = response.content.decode()
+    assert "请选择档案转入的村（社区）。" in body and f'value="{number}"' in body
+    assert not ChildTransfer.objects.exists()
+    # A file already in one's own jurisdiction cannot be asked for.
+    own = client_for(cast.director_a).post(
+        url, {"id_number": number, "to_village": cast.village_a.pk, "reason": "x"}
+    )
+    assert "该档案已在您的辖区内。" in own.content.decode()
+    response = asker.post(url, {"id_number": number, "to_village": cast.village_b.pk, "reason": "三月迁入本村"})
+    transfer = ChildTransfer.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("transfer_detail", args=[transfer.pk])
+
+
+def test_only_users_who_register_children_are_offered_the_request(cast: Cast) -> None:
+    from accounts.permissions import Perm, has_perm
+
+    for user in (cast.district_admin, cast.supervisor_a, cast.director_a, cast.outsider):
+        page = client_for(user).get(reverse("transfer_list"))
+        if page.status_code != 200:
+            continue
+        offered = 'data-testid="transfer-request-link"' in page.content.decode()
+        assert offered == has_perm(user, Perm.EDIT_CHILDREN), user.username
+        if not has_perm(user, Perm.EDIT_CHILDREN):
+            assert client_for(user).get(reverse("transfer_request")).status_code == 403
