@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
+from core import audit
 from core.idnumber import mask, mask_phone
 from exchange import frames, matching
 from exchange.columns import column_by_field
@@ -287,6 +288,29 @@ def process(batch_id: int) -> str:
     return f"batch {batch_id}: {batch.status}"
 
 
+def _log_found_elsewhere(batch: ImportBatch, found: list[tuple[int, int]]) -> None:
+    """An ID number in the file that is registered in another township is a read there, as when it
+    is typed on the registration form: the holding township's log shows who looked it up, and where.
+    (The importer learns only the township's name.)"""
+    if not found:
+        return
+    from registry.models import Child
+
+    region = Region.objects.filter(code=batch.region_code).first()
+    place = region.full_name if region is not None else batch.region_code
+    children = Child.objects.in_bulk([pk for _row, pk in found])
+    with transaction.atomic():
+        for row_no, pk in found:
+            if pk in children:
+                audit.record_access(
+                    actor=batch.created_by,
+                    action="child.found_elsewhere",
+                    obj=children[pk],
+                    detail=translation.gettext("ID number on row %(row)s of a ledger imported into %(place)s")
+                    % {"row": row_no, "place": place},
+                )
+
+
 def _process_ledger(batch: ImportBatch) -> None:
     from exchange.ledger import plan_ledger
 
@@ -294,6 +318,7 @@ def _process_ledger(batch: ImportBatch) -> None:
     table = read(batch)
     _update(batch, phase=Phase.VALIDATE)
     plan = plan_ledger(table.frame, actor=batch.created_by, region_prefix=significant(batch.region_code))
+    _log_found_elsewhere(batch, plan.found_elsewhere)
     errors = plan.errors_frame()
     rejected = store_errors(batch, errors)
     _update(

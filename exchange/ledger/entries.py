@@ -80,6 +80,9 @@ class LedgerEntry:
 class LedgerPlan:
     region_prefix: str
     entries: list[LedgerEntry]
+    # (row number, child's key) for each ID number in the file that is registered outside the
+    # importer's jurisdiction: the holding township's read log records that it was looked up.
+    found_elsewhere: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:

@@ -92,7 +92,11 @@ def plan_ledger(rows: pl.DataFrame, *, actor: User, region_prefix: str) -> Ledge
     for index, child in matched.items():
         if index not in entries:
             entries[index] = _classify(planner, read[index], child, family, guardians)
-    return LedgerPlan(region_prefix=region_prefix, entries=[entries[i] for i in range(len(read))])
+    return LedgerPlan(
+        region_prefix=region_prefix,
+        entries=[entries[i] for i in range(len(read))],
+        found_elsewhere=planner.found_elsewhere,
+    )
 
 
 def _classify(

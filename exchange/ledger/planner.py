@@ -246,6 +246,7 @@ class _Planner:
             for child in mine.filter(name__in=names[start : start + CHUNK]).order_by("id"):
                 self.by_name[child.name].append(child)
         self.visible: set[int] = set()
+        self.found_elsewhere: list[tuple[int, int]] = []
         pks = [child.pk for child in self.by_number.values()]
         for start in range(0, len(pks), CHUNK):
             self.visible.update(mine.filter(pk__in=pks[start : start + CHUNK]).values_list("pk", flat=True))
@@ -268,6 +269,7 @@ class _Planner:
                     )
                 return None, None, ""
             if child.pk not in self.visible:
+                self.found_elsewhere.append((row.row_no, child.pk))
                 township = child.hukou_village.parent
                 where = township.full_name if township else child.region_code[:9]
                 return (

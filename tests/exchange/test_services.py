@@ -479,6 +479,32 @@ def _school_rows() -> list[list[Any]]:
     ]
 
 
+def test_a_ledger_row_registered_in_another_township_is_a_read_in_that_townships_log(cast: Cast) -> None:
+    """As on the registration form: an ID number of another township's file, in an imported
+    ledger, tells the importer only the township's name, and the holder sees who looked it up."""
+    from core.models import AuditEvent
+
+    theirs = registered(
+        cast, name="白沙孩子", id_number=CHEN, hukou_unregistered=False, gender="2", birth_date=date(2015, 6, 6)
+    )
+    Child.objects.filter(pk=theirs.pk).update(hukou_village=cast.village_b, region_code=cast.village_b.code)
+    ledger = client_for(cast.district_admin).get(reverse("ledger_export") + f"?village={cast.village_b.code}&full=1")
+    assert ledger.status_code == 200
+    batch = upload(cast, ledger.content, name="台账.xlsx", kind="ledger")
+    # The row is not imported (its village is outside township A, too); the number's reason names
+    # only the township that holds it.
+    (entry,) = batch.summary["entries"]
+    (reason,) = [error["message"] for error in entry["errors"] if error["column"] == "id_number"]
+    assert "白沙镇登记" in reason and "白沙孩子" not in str(entry)
+    (event,) = AuditEvent.objects.filter(action="child.found_elsewhere")
+    assert event.object_id == str(theirs.pk) and event.region_code == cast.village_b.code
+    assert event.actor == cast.supervisor_a and event.kind == "read"
+    assert event.detail.endswith("台账第2行中的身份证号"), event.detail
+    # The holding township's supervisor sees it in the audit trail of their jurisdiction.
+    trail = client_for(cast.supervisor_b).get(reverse("audit_list")).content.decode()
+    assert cast.supervisor_a.display_name in trail
+
+
 @pytest.mark.parametrize("fmt", ["xlsx", "xls", "csv"])
 @pytest.mark.parametrize("kind", ["hukou", "school", "ledger"])
 def test_each_kind_reads_from_xlsx_xls_and_gbk_csv(cast: Cast, children: dict[str, Child], kind: str, fmt: str) -> None:
