@@ -265,9 +265,7 @@ def test_a_village_can_ask_for_a_file_from_its_own_page_and_a_refused_request_ke
     assert "请选择档案转入的村（社区）。" in body and f'value="{number}"' in body
     assert not ChildTransfer.objects.exists()
     # A file already in one's own jurisdiction cannot be asked for.
-    own = client_for(cast.director_a).post(
-        url, {"id_number": number, "to_village": cast.village_a.pk, "reason": "x"}
-    )
+    own = client_for(cast.director_a).post(url, {"id_number": number, "to_village": cast.village_a.pk, "reason": "x"})
     assert "该档案已在您的辖区内。" in own.content.decode()
     response = asker.post(url, {"id_number": number, "to_village": cast.village_b.pk, "reason": "三月迁入本村"})
     transfer = ChildTransfer.objects.get()
