@@ -282,7 +282,7 @@ def change_accept(*, actor: User, child: Child) -> ChildChange:
     """The township accepts: the change is written as a direct save would write it."""
     if not has_perm(actor, Perm.REVIEW_CHILDREN):
         raise PermissionDenied
-    services._check_in_scope(actor, child)
+    services.check_in_scope(actor, child)
     child = Child.objects.select_for_update().get(pk=child.pk)
     change = _pending(child)
     if child.status != ChildStatus.REGISTERED:
@@ -328,7 +328,7 @@ def change_return(*, actor: User, child: Child, comment: str) -> ChildChange:
         raise PermissionDenied
     if not comment.strip():
         raise ValidationError({"comment": _("Say what needs correcting.")})
-    services._check_in_scope(actor, child)
+    services.check_in_scope(actor, child)
     change = _pending(child)
     change.status = ChangeStatus.RETURNED
     change.review_comment = comment.strip()[:500]
@@ -351,7 +351,7 @@ def change_withdraw(*, actor: User, child: Child) -> ChildChange:
     """The village drops its change (awaiting review or returned); the file stays as it is."""
     if not has_perm(actor, Perm.EDIT_CHILDREN) or actor.role != Role.VILLAGE_DIRECTOR:
         raise PermissionDenied
-    services._check_in_scope(actor, child)
+    services.check_in_scope(actor, child)
     change = ChildChange.objects.select_for_update().filter(child=child, status__in=OPEN_CHANGE_STATUSES).first()
     if change is None:
         raise ValidationError(_("There is no change to withdraw."))
