@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from conftest import Cast, client_for
 from core.pagination import CappedPaginator
-from registry import selectors, services, views
+from registry import selectors, services
+from registry.views import lists as list_views
 from tests.factories import make_child
 
 
@@ -44,7 +45,7 @@ def test_capped_paginator_counts_everything_but_serves_max_pages() -> None:
 def test_the_list_stops_at_the_page_cap_and_asks_to_narrow_the_filters(
     cast: Cast, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(views, "LIST_MAX_PAGES", 2)
+    monkeypatch.setattr(list_views, "LIST_MAX_PAGES", 2)
     for name in ("甲一", "乙一", "丙一"):  # in pinyin order: bing, jia, yi
         make_child(cast.village_a, actor=cast.district_admin, name=name)
     client = client_for(cast.supervisor_a)

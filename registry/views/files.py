@@ -1,22 +1,18 @@
+"""One child's file: registering and editing it, the dossier, its print and PDF, the scans, and the
+review and exit actions."""
+
 from __future__ import annotations
 
-from functools import lru_cache
-from html import escape
 from typing import Any
 from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models.fields.files import FieldFile
-from django.forms import BoundField
-from django.forms.utils import flatatt
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,26 +20,20 @@ from accounts.models import User
 from accounts.permissions import Perm, has_perm, require
 from accounts.roles import Role
 from core import audit
-from core.http import is_htmx
-from core.idnumber import mask
-from core.pagination import paginate, querystring_without_page
 from core.scoping import get_for_user_or_404
 from registry import changes, edit_form, exports, scans, selectors, services
 from registry.codes import AssistanceKind, ChildStatus, IncomeSource, PovertyFlag
 from registry.eligibility import explain
 from registry.forms import (
-    ChildFilterForm,
     ChildForm,
     ExitForm,
     FamilyFormSet,
     GuardianForm,
     ReturnForm,
-    TransferDecisionForm,
-    TransferForm,
-    TransferRequestForm,
 )
-from registry.models import ChangeStatus, Child, ChildChange, ChildTransfer, EntrustedGuardian, FamilyMember
+from registry.models import ChangeStatus, Child, ChildChange, EntrustedGuardian, FamilyMember
 from registry.pdf import render_pdf
+from registry.views.common import user_of
 
 NEW_FAMILY_ROWS = [
     {"relationship": "51", "status": "away_for_work"},
@@ -51,139 +41,8 @@ NEW_FAMILY_ROWS = [
 ]
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _filters(request: HttpRequest, user: User) -> tuple[ChildFilterForm, selectors.ChildFilters]:
-    county = (user.jurisdiction.code if user.jurisdiction else "350303000000")[:6]
-    form = ChildFilterForm(
-        request.GET or None, villages=selectors.village_choices(user), schools=selectors.school_choices(county)
-    )
-    # A filter that is not valid here (a village of another township, a value typed into the URL) is
-    # dropped and named on the page (_child_rows.html); the others still apply.
-    data: dict[str, Any] = {}
-    if form.is_bound:
-        form.is_valid()  # cleaned_data then holds the fields that are valid
-        data = form.cleaned_data
-    return form, selectors.ChildFilters(
-        q=data.get("q", ""),
-        village=data.get("village", ""),
-        school=data.get("school"),
-        status=data.get("status", ""),
-        left_behind=data.get("left_behind", ""),
-        flag=data.get("flag", ""),
-        sort=data.get("sort", "") or "name",
-    )
-
-
-# The list serves at most this many pages (1,250 rows with 25 a page); past that, it asks the user
-# to narrow the filters. Deep OFFSETs are slow on every database, and no one pages through them.
-LIST_MAX_PAGES = 50
-
-
-_SELECTED = " selected"
-
-
-@lru_cache(maxsize=256)
-def _options(choices: tuple[tuple[Any, Any], ...]) -> str:
-    """The ``<option>``s of a list, none selected; kept per list (a county's 200 villages are the
-    same on every request). Every value and label goes through ``html.escape``."""
-    return "".join(f'<option value="{escape(str(code))}">{escape(str(label))}</option>' for code, label in choices)
-
-
-def _select(field: BoundField, choices: Any = None) -> SafeString:
-    """A filter's ``<select>``, the markup of Django's widget template, built without a template.
-
-    Rendering a ``<select>`` through the widget templates costs a template render per option;
-    a county's village list has 200 options, and the filter form is on every list page.
-    """
-    value = field.value()
-    selected = "" if value is None else str(value)
-    options = _options(tuple((str(code), str(label)) for code, label in choices or field.field.choices))  # type: ignore[attr-defined]
-    chosen = f'<option value="{escape(selected)}">'
-    options = options.replace(chosen, chosen[:-1] + _SELECTED + ">", 1)
-    attrs = flatatt({"name": field.html_name, **field.field.widget.attrs, "id": field.auto_id})
-    return mark_safe(f"<select{attrs}>{options}</select>")  # noqa: S308  (attrs by flatatt, the rest escaped above)
-
-
-def _search_input(field: BoundField) -> SafeString:
-    widget = field.field.widget
-    value = field.value()
-    attrs: dict[str, Any] = {"type": getattr(widget, "input_type", "text"), "name": field.html_name}
-    if value:
-        attrs["value"] = value
-    return format_html("<input{}>", flatatt({**attrs, **widget.attrs, "id": field.auto_id}))
-
-
-def _filter_controls(form: ChildFilterForm) -> dict[str, SafeString]:
-    controls = {name: _select(form[name]) for name in ("status", "left_behind", "flag", "sort")}
-    controls["village"] = _select(form["village"], [("", _("All villages")), *form.village_choices])
-    controls["school"] = _select(form["school"], [("", _("All schools")), *form.school_choices])
-    controls["q"] = _search_input(form["q"])
-    return controls
-
-
-def _list_rows(children: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What each row of the list shows, as plain values, ID numbers masked.
-
-    The template then finds each value in a dict at the first try; model attributes, filters and
-    ``{% url %}`` in a 25-row loop cost a chain of lookups each. Labels are looked up once per page,
-    not through get_FOO_display() (which rebuilds the choices each call).
-    """
-    labels = exports.choice_labels(Child, "gender", "status")
-    genders, statuses = labels["gender"], labels["status"]
-    return [
-        {
-            "url": reverse("child_detail", args=[c["pk"]]),
-            "name": c["name"],
-            "gender": genders.get(c["gender"], ""),
-            "birth_date": c["birth_date"].isoformat() if c["birth_date"] else "",
-            "id_number": mask(c["id_number"]) if c["id_number"] else "",
-            "village": f"{c['hukou_village__parent__name'] or ''} {c['hukou_village__name']}",
-            "status": statuses.get(c["status"], ""),
-            "left_behind": c["is_left_behind"],
-            "key_target": c["is_key_target"],
-            "alone": "lives_alone" in (c["flags"] or []),
-        }
-        for c in children
-    ]
-
-
-def _ledger_query(request: HttpRequest) -> str:
-    params = request.GET.copy()
-    for key in ("page", "full"):
-        params.pop(key, None)
-    return params.urlencode()
-
-
-@require(Perm.VIEW_CHILDREN)
-def child_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    form, filters = _filters(request, user)
-    # The page is counted and cut on the children's keys alone; then its rows are read by key.
-    page = paginate(
-        request, selectors.children_for(user, filters).values_list("pk", flat=True), max_pages=LIST_MAX_PAGES
-    )
-    context: dict[str, Any] = {
-        "form": form,
-        "ignored_filters": [str(form.fields[name].label) for name in form.errors],
-        "page": page,
-        "rows": _list_rows(selectors.page_rows(user, list(page)) if len(page) else []),
-        "querystring": querystring_without_page(request),
-        # The export links carry the list's filters, never its page or a ``full`` typed into the
-        # address (the plain link must export masked numbers).
-        "ledger_query": _ledger_query(request),
-    }
-    if is_htmx(request):
-        return render(request, "registry/_child_rows.html", {**context, "partial": True})
-    context["filters"] = _filter_controls(form)
-    return render(request, "registry/child_list.html", context)
-
-
 def _edit(request: HttpRequest, child: Child | None) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     villages = selectors.villages_for(user)
     county = (user.jurisdiction.code if user.jurisdiction else "350303000000")[:6]
     schools = selectors.schools_near(county)
@@ -393,13 +252,13 @@ def child_create(request: HttpRequest) -> HttpResponse:
 
 @require(Perm.EDIT_CHILDREN)
 def child_update(request: HttpRequest, pk: int) -> HttpResponse:
-    child = get_for_user_or_404(Child, _user(request), pk=pk)
+    child = get_for_user_or_404(Child, user_of(request), pk=pk)
     return _edit(request, child)
 
 
 @require(Perm.VIEW_CHILDREN)
 def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     child = get_for_user_or_404(Child.objects.select_related("hukou_village__parent", "school"), user, pk=pk)
     audit.record_access(actor=user, action="child.view", obj=child)
     return render(request, "registry/child_detail.html", _dossier_context(user, child))
@@ -466,7 +325,7 @@ def _dossier_context(user: User, child: Child, *, revealed: bool = False) -> dic
 @require(Perm.VIEW_CHILDREN)
 def child_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     """Show the full ID numbers and phones of one file, for this page view only; logged."""
-    user = _user(request)
+    user = user_of(request)
     child = get_for_user_or_404(Child, user, pk=pk)
     audit.record_access(actor=user, action="child.reveal", obj=child)
     return render(request, "registry/_identity.html", _dossier_context(user, child, revealed=True))
@@ -474,7 +333,7 @@ def child_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require(Perm.VIEW_CHILDREN)
 def child_print(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     child = get_for_user_or_404(Child.objects.select_related("hukou_village__parent", "school"), user, pk=pk)
     full = request.GET.get("full") == "1"
     audit.record_access(actor=user, action="child.print", obj=child, detail=_("full numbers") if full else "")
@@ -485,7 +344,7 @@ def child_print(request: HttpRequest, pk: int) -> HttpResponse:
 @require(Perm.VIEW_CHILDREN)
 def child_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The A4 dossier as a PDF download (ID numbers and phones masked unless ?full=1, which is logged)."""
-    user = _user(request)
+    user = user_of(request)
     child = get_for_user_or_404(Child.objects.select_related("hukou_village__parent", "school"), user, pk=pk)
     full = request.GET.get("full") == "1"
     audit.record_access(
@@ -501,7 +360,7 @@ def child_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @require(Perm.VIEW_CHILDREN)
 def entrustment_scan(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The signed entrustment confirmation, served only to users who may see the child; logged."""
-    user = _user(request)
+    user = user_of(request)
     child = get_for_user_or_404(Child, user, pk=pk)
     if not child.entrustment_scan:
         raise Http404
@@ -512,7 +371,7 @@ def entrustment_scan(request: HttpRequest, pk: int) -> HttpResponseBase:
 @require(Perm.VIEW_CHILDREN)
 def change_scan(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The entrustment confirmation sent with a change awaiting review; logged like the file's own."""
-    user = _user(request)
+    user = user_of(request)
     child = get_for_user_or_404(Child, user, pk=pk)
     change = selectors.open_change(user, child)
     if change is None or not change.change.entrustment_scan:
@@ -542,7 +401,7 @@ ACTIONS = {"submit", "approve", "return", "confirm", "propose_exit", "confirm_ex
 @require_POST
 @require(Perm.VIEW_CHILDREN)
 def child_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     child = get_for_user_or_404(Child, user, pk=pk)
     if action not in ACTIONS:
         return redirect("child_detail", pk=child.pk)
@@ -606,163 +465,3 @@ def _propose_exit(request: HttpRequest, user: User, child: Child) -> HttpRespons
     context = _dossier_context(user, child)
     context["exit_form"] = form
     return render(request, "registry/child_detail.html", context)
-
-
-@require(Perm.EXPORT_LEDGER)
-def ledger_export(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    form, filters = _filters(request, user)
-    if form.errors:
-        # Never export more than the user asked for: a filter that does not apply here stops the export.
-        messages.error(
-            request,
-            _("The ledger was not exported: some filters are not valid here (%(fields)s).")
-            % {"fields": "、".join(str(form.fields[name].label) for name in form.errors)},
-        )
-        return redirect(f"{reverse('child_list')}?{request.GET.urlencode()}")
-    full = request.GET.get("full") == "1"
-    children = selectors.children_for(user, filters)
-    jurisdiction = user.jurisdiction
-    area = exports.ledger_area(
-        jurisdiction=jurisdiction.name if jurisdiction else "", village=filters.village, villages=form.village_choices
-    )
-    title = area + exports.ledger_title(left_behind_only=filters.left_behind == "1")
-    content, count = exports.ledger_xlsx(children, full=full, title=title)
-    detail = _("%(count)s rows; full ID numbers and phones: %(full)s") % {
-        "count": count,
-        "full": _("yes") if full else _("no"),
-    }
-    applied = exports.filters_text(form) if form.is_bound else ""
-    audit.record_access(
-        actor=user,
-        action="ledger.export",
-        export=True,
-        # Filed under the village exported, so that its township sees it; else the user's jurisdiction.
-        region_code=filters.village or (jurisdiction.code if jurisdiction else ""),
-        object_type="registry.child",
-        detail=f"{detail}；{applied}" if applied else detail,
-    )
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"ledger-{stamp}.xlsx\"; filename*=UTF-8''{quote(f'{title}-{stamp}.xlsx')}"
-    )
-    return response
-
-
-# --- Transfers -------------------------------------------------------------------------------
-
-
-@require_POST
-@require(Perm.EDIT_CHILDREN)
-def transfer_send(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    child = get_for_user_or_404(Child, user, pk=pk)
-    form = TransferForm(request.POST, villages=selectors.county_villages(child.region_code))
-    if form.is_valid():
-        try:
-            services.transfer_send(
-                actor=user, child=child, to_village=form.cleaned_data["to_village"], reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("The transfer has been sent; the receiving village will accept it."))
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
-    return redirect("child_detail", pk=child.pk)
-
-
-@require(Perm.EDIT_CHILDREN)
-def transfer_request(request: HttpRequest) -> HttpResponse:
-    """Ask the township that holds a file for it, by the child's ID number.
-
-    The registration form's "ask for the transfer" box posts here too; a request that cannot be
-    sent comes back on this page with what was typed, the reason at its field.
-    """
-    user = _user(request)
-    villages = selectors.villages_for(user)
-    if request.method == "POST":
-        form = TransferRequestForm(request.POST, villages=villages)
-        if form.is_valid():
-            try:
-                transfer = services.transfer_request(
-                    actor=user,
-                    id_number=form.cleaned_data["id_number"],
-                    to_village=form.cleaned_data["to_village"],
-                    reason=form.cleaned_data["reason"],
-                )
-            except ValidationError as exc:
-                for message in exc.messages:
-                    form.add_error(None, message)
-            else:
-                messages.success(request, _("Your request has been sent to the township that holds the file."))
-                return redirect("transfer_detail", pk=transfer.pk)
-    else:
-        form = TransferRequestForm(
-            villages=villages, initial={"to_village": villages[0]} if villages.count() == 1 else None
-        )
-    return render(request, "registry/transfer_request.html", {"form": form})
-
-
-@require(Perm.VIEW_CHILDREN)
-def transfer_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    transfers = ChildTransfer.objects.for_user(user).select_related("child", "to_village")
-    page = paginate(request, transfers)
-    return render(
-        request, "registry/transfer_list.html", {"page": page, "rows": selectors.transfers_shown(user, list(page))}
-    )
-
-
-@require(Perm.VIEW_CHILDREN)
-def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    transfer = get_for_user_or_404(
-        ChildTransfer.objects.select_related("child", "to_village", "decided_by"), user, pk=pk
-    )
-    form = TransferDecisionForm(request.POST or None)
-    # Withdrawing (the side that started it) and acknowledging a decision take no form.
-    simple = {
-        "withdraw": (services.transfer_withdraw, _("The transfer has been withdrawn.")),
-        "acknowledge": (services.transfer_acknowledge, _("The to-do item is closed.")),
-    }
-    if request.method == "POST" and request.POST.get("decision") in simple:
-        action, done = simple[request.POST["decision"]]
-        try:
-            action(actor=user, transfer=transfer)
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, done)
-        return redirect("transfer_detail", pk=transfer.pk)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.transfer_decide(
-                actor=user,
-                transfer=transfer,
-                accept=request.POST.get("decision") == "accept",
-                note=form.cleaned_data.get("note", ""),
-            )
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("Your decision has been recorded."))
-            return redirect("transfer_detail", pk=transfer.pk)
-    return render(
-        request,
-        "registry/transfer_detail.html",
-        {
-            "transfer": transfer,
-            "shown": selectors.transfers_shown(user, [transfer])[0],
-            "form": form,
-            "can_decide": services.can_decide(user, transfer),
-            "can_withdraw": services.can_withdraw(user, transfer),
-            "can_acknowledge": services.has_decision_to_acknowledge(user, transfer),
-        },
-    )
