@@ -39,6 +39,9 @@ WORK_COUNTIES = [
     "330782000000",
     "310115000000",
 ]
+# Hanjiang is a home of overseas Chinese: some fathers work abroad (countries by ISO code).
+WORK_ABROAD = ["MY", "SG", "ID", "PH", "AO", "AE", "US", "JP"]
+ABROAD_SHARE = 0.1
 SCHOOLING_BY_AGE = [(3, "not_in_kindergarten"), (6, "kindergarten"), (12, "primary"), (15, "junior"), (16, "senior")]
 
 
@@ -80,6 +83,7 @@ def load_demo_children(*, per_village: int = 10, seed: int = 2026) -> int:
     if Child.objects.filter(is_demo=True).exists():
         return 0
     rng = random.Random(seed)
+    abroad = random.Random(seed + 1)  # its own draws: the rest of the demo stays as it was
     today = timezone.localdate()
     villages = list(
         Region.objects.filter(code__startswith="350303", level=Level.VILLAGE, is_active=True).select_related("parent")
@@ -110,12 +114,15 @@ def load_demo_children(*, per_village: int = 10, seed: int = 2026) -> int:
             elif roll < 0.26:
                 mother_status = "at_home"
             left = today - timedelta(days=rng.randint(200, 3000))
+            country = abroad.choice(WORK_ABROAD) if abroad.random() < ABROAD_SHARE else ""
+            in_china = counties.get(rng.choice(WORK_COUNTIES))
             family = [
                 FamilyMember(
                     relationship="51",
                     name=surname + rng.choice("建国志明文华金水"),
                     status=father_status,
-                    work_region=counties.get(rng.choice(WORK_COUNTIES)),
+                    work_region=None if country else in_china,
+                    work_country=country,
                     left_on=left,
                     phone=f"1380{rng.randrange(10**7):07d}",
                     contact_frequency=rng.choice(["weekly", "monthly", "quarterly"]),

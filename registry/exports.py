@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from core.idnumber import mask, mask_phone
 from core.xlsx import sheet_bytes
+from regions.countries import country_name
 from registry.codes import ParentStatus
 from registry.eligibility import FLAG_LABELS, KIND_LABELS
 from registry.models import Child, EntrustedGuardian, FamilyMember
@@ -124,8 +125,11 @@ def _parents_of(ids: list[int]) -> dict[tuple[int, str], tuple[Any, ...]]:
     parents: dict[tuple[int, str], tuple[Any, ...]] = {}
     rows = FamilyMember.objects.filter(child_id__in=ids, relationship__in=FATHER | MOTHER).order_by("id")
     for child_id, relationship, *values in rows.values_list(
-        "child_id", "relationship", "name", "id_number", "phone", "status", "work_region__full_name"
+        "child_id", "relationship", "name", "id_number", "phone", "status", "work_region__full_name", "work_country"
     ):
+        *values, country = values
+        if country:  # abroad: the country's name where the place in China would be
+            values[-1] = country_name(country)
         parents.setdefault((child_id, "father" if relationship in FATHER else "mother"), tuple(values))
     return parents
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import phone_validator
 from core.forms import BootstrapFormMixin
 from core.idnumber import InvalidIdNumber, parse
+from regions.countries import country_from_text, country_name
 from regions.models import Level, Region
 from registry import scans
 from registry.codes import (
@@ -213,11 +215,22 @@ class ChildForm(BootstrapFormMixin, forms.ModelForm[Child]):
         return data
 
 
+@dataclass(frozen=True)
+class Abroad:
+    """A place of work outside China: the country's ISO 3166-1 code."""
+
+    code: str
+
+    def __str__(self) -> str:
+        return country_name(self.code)
+
+
 class WorkPlaceField(forms.CharField):
     """Where a parent works, typed as a code or a name: “晋江市”, “晋江”, “广东省深圳市宝安区”,
-    “北京市朝阳区”, or a city or province when the county is not known (“深圳市”, “香港”)."""
+    “北京市朝阳区”, or a city or province when the county is not known (“深圳市”, “香港”); abroad,
+    the country (“马来西亚”, “国外：新加坡”)."""
 
-    def clean(self, value: Any) -> Region | None:
+    def clean(self, value: Any) -> Region | Abroad | None:
         text = (super().clean(value) or "").strip().replace(" ", "")
         if not text:
             return None
@@ -230,8 +243,14 @@ class WorkPlaceField(forms.CharField):
         rows = list(places.values_list("pk", "name", "full_name", "level"))
         candidates = _match_places(text, rows)
         if not candidates:
+            country = country_from_text(text)
+            if country is not None:
+                return Abroad(country)
             raise forms.ValidationError(
-                _("No place is called “%(name)s”. Type the county or city, e.g. 晋江市 or 深圳市宝安区.")
+                _(
+                    "No place is called “%(name)s”. Type the county or city, e.g. 晋江市 or 深圳市宝安区, or the "
+                    "country for work abroad, e.g. 马来西亚."
+                )
                 % {"name": text}
             )
         if len(candidates) > 1:
@@ -268,8 +287,15 @@ def _match_places(text: str, rows: list[tuple[int, str, str, str]]) -> list[tupl
     return []
 
 
+def work_place_text(region: Region | None, country: str) -> str:
+    """A stored place of work as its form field shows it."""
+    if country:
+        return country_name(country)
+    return region.full_name if region is not None else ""
+
+
 class FamilyMemberForm(BootstrapFormMixin, forms.ModelForm[FamilyMember]):
-    work_place = WorkPlaceField(label=_("place of work (county)"), required=False, max_length=60)
+    work_place = WorkPlaceField(label=_("place of work (county, or the country abroad)"), required=False, max_length=60)
 
     class Meta:
         model = FamilyMember
@@ -292,8 +318,8 @@ class FamilyMemberForm(BootstrapFormMixin, forms.ModelForm[FamilyMember]):
         self.fields["phone"].validators.append(phone_validator)
         loosen_id_field(self)
         self.fields["relationship"].choices = grouped_relationships(USUAL_MEMBERS)  # type: ignore[attr-defined]
-        if self.instance.pk and self.instance.work_region_id and not self.is_bound:
-            self.initial["work_place"] = self.instance.work_region.full_name if self.instance.work_region else ""
+        if self.instance.pk and not self.is_bound:
+            self.initial["work_place"] = work_place_text(self.instance.work_region, self.instance.work_country)
 
     def clean_id_number(self) -> str:
         return _clean_id(self.cleaned_data.get("id_number", ""))
@@ -336,7 +362,9 @@ class FamilyMemberForm(BootstrapFormMixin, forms.ModelForm[FamilyMember]):
 
     def values(self) -> dict[str, Any]:
         data = {k: v for k, v in self.cleaned_data.items() if k not in {"DELETE", "id", "work_place"}}
-        data["work_region"] = self.cleaned_data.get("work_place")
+        place = self.cleaned_data.get("work_place")
+        data["work_region"] = place if isinstance(place, Region) else None
+        data["work_country"] = place.code if isinstance(place, Abroad) else ""
         return data
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation
 from core.models import TimeStampedModel, change_rows
 from core.scoping import ScopedQuerySet
+from regions.countries import country_choices, country_name
 from regions.models import Region
 from registry.codes import (
     ChildStatus,
@@ -192,6 +193,8 @@ class FamilyMember(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # A parent working abroad: the country (ISO 3166-1), and no place of work in China.
+    work_country = models.CharField(_("country of work"), max_length=2, blank=True, choices=country_choices)
     employer = models.CharField(_("employer"), max_length=100, blank=True)
     left_on = models.DateField(_("left home on"), null=True, blank=True)
     last_returned_on = models.DateField(_("last returned home on"), null=True, blank=True)
@@ -205,9 +208,22 @@ class FamilyMember(models.Model):
         verbose_name = _("family member")
         verbose_name_plural = _("family members")
         ordering = ["relationship", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="family_work_in_china_or_abroad",
+                condition=models.Q(work_region__isnull=True) | models.Q(work_country=""),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_relationship_display()} {self.name}"
+
+    @property
+    def work_place(self) -> str:
+        """Where the person works: the country abroad, else the place's full name in China."""
+        if self.work_country:
+            return country_name(self.work_country)
+        return self.work_region.full_name if self.work_region is not None else ""
 
 
 class EntrustedGuardian(models.Model):

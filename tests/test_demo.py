@@ -39,3 +39,18 @@ def test_demo_children_go_to_the_demo_schools_where_there_are_some(db: None) -> 
     # Elsewhere the school is a name, as typed: every child at school has one or the other.
     at_school = Child.objects.filter(schooling__in=["kindergarten", "primary", "junior", "senior"])
     assert not at_school.filter(school__isnull=True, school_name="").exists()
+
+
+def test_some_demo_fathers_work_abroad_and_their_children_are_left_behind(db: None) -> None:
+    from registry.demo import load_demo_children
+    from registry.models import FamilyMember
+
+    call_command("load_regions", str(DATA / "china-counties-2024.csv"), verbosity=0)
+    call_command("load_regions", str(DATA / "hanjiang-350303-villages-2020.csv"), verbosity=0)
+    call_command("load_demo")
+    load_demo_children(per_village=3)
+    fathers = FamilyMember.objects.filter(relationship="51", status="away_for_work")
+    abroad = fathers.exclude(work_country="")
+    assert 0.04 < abroad.count() / fathers.count() < 0.2
+    assert not abroad.filter(work_region__isnull=False).exists()
+    assert abroad.filter(child__is_left_behind=True).exists()

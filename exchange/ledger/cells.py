@@ -30,7 +30,7 @@ from registry.codes import (
     ParentStatus,
     SchoolingStatus,
 )
-from registry.forms import WorkPlaceField
+from registry.forms import Abroad, WorkPlaceField
 from registry.models import Child, EntrustedGuardian, FamilyMember
 
 CHILD_KEYS = (
@@ -176,14 +176,19 @@ CHILD_FORM_COLUMNS = {
 FORM_CHILD_FIELDS = [f for f in services.CHILD_FIELDS if f != "entrustment_scan"]
 
 
+def place_key(region_id: int | None, country: str) -> int | str | None:
+    """A place of work as a plan compares it: the region's key in China, the country's code abroad."""
+    return country or region_id
+
+
 class _CachedWorkPlaceField(WorkPlaceField):
     """The registry's place-of-work rules, each distinct text resolved once per import."""
 
-    def __init__(self, cache: dict[str, Region | ValidationError | None], **kwargs: Any) -> None:
+    def __init__(self, cache: dict[str, Region | Abroad | ValidationError | None], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.cache = cache
 
-    def clean(self, value: Any) -> Region | None:
+    def clean(self, value: Any) -> Region | Abroad | None:
         key = _text(value)
         if key not in self.cache:
             try:
@@ -232,7 +237,7 @@ def _existing_view(child: Child, members: list[FamilyMember], guardian: Entruste
         view[f"{block}_id_number"] = member.id_number if member else ""
         view[f"{block}_phone"] = member.phone if member else ""
         view[f"{block}_status"] = member.status if member else None
-        view[f"{block}_work_place"] = member.work_region_id if member else None
+        view[f"{block}_work_place"] = place_key(member.work_region_id, member.work_country) if member else None
     view["guardian_name"] = guardian.name if guardian else ""
     view["guardian_relationship"] = guardian.relationship if guardian else None
     view["guardian_phone"] = guardian.phone if guardian else ""

@@ -41,6 +41,7 @@ from exchange.ledger.cells import (
     _strip_suffixes,
     _text,
     parse_date,
+    place_key,
 )
 from exchange.ledger.entries import Action, LedgerIssue, _Write
 from regions.models import Level, Region
@@ -52,7 +53,7 @@ from registry.codes import (
     gender_from_text,
     relationship_from_text,
 )
-from registry.forms import ChildForm, FamilyMemberForm, GuardianForm
+from registry.forms import Abroad, ChildForm, FamilyMemberForm, GuardianForm
 from registry.models import Child, EntrustedGuardian, FamilyMember
 from registry.selectors import schools_near
 
@@ -63,7 +64,7 @@ class _Planner:
         self.prefix = region_prefix
         self.columns = set(columns)
         self.choice_cache: dict[tuple[str, str], str | None] = {}
-        self.place_cache: dict[str, Region | ValidationError | None] = {}
+        self.place_cache: dict[str, Region | Abroad | ValidationError | None] = {}
         villages = (
             Region.objects.for_user(actor)
             .active()
@@ -167,7 +168,9 @@ class _Planner:
             return ("org", pk) if pk is not None else ("text", text)
         if key.endswith("_work_place"):
             place = self._work_place_field().clean(text)
-            return place.pk if place is not None else None
+            if isinstance(place, Abroad):
+                return place_key(None, place.code)
+            return place_key(place.pk, "") if place is not None else None
         if key.endswith("id_number"):
             return "".join(text.split()).upper()
         if key.endswith("phone"):
@@ -351,7 +354,9 @@ class _Planner:
             for name in fields:
                 value = FamilyMember._meta.get_field(name).value_from_object(member)  # type: ignore[union-attr]
                 data[name] = "" if value is None else value
-            data["work_place"] = member.work_region.code if member.work_region_id and member.work_region else ""
+            data["work_place"] = member.work_country or (
+                member.work_region.code if member.work_region_id and member.work_region else ""
+            )
         else:
             data = dict.fromkeys(fields, "")
             data.update(relationship=NEW_PARENT_CODE[block], status=ParentStatus.AT_HOME.value, work_place="")

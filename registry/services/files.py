@@ -72,6 +72,7 @@ MEMBER_FIELDS = (
     "phone",
     "status",
     "work_region",
+    "work_country",
     "employer",
     "left_on",
     "last_returned_on",

@@ -30,6 +30,7 @@ from registry.forms import (
     FamilyFormSet,
     GuardianForm,
     ReturnForm,
+    work_place_text,
 )
 from registry.models import ChangeStatus, Child, ChildChange, EntrustedGuardian, FamilyMember
 from registry.pdf import render_pdf
@@ -193,7 +194,7 @@ def _member_initial(values: dict[str, Any]) -> dict[str, Any]:
     """A proposed family member as the initial values of its form (the place of work as typed)."""
     initial = changes.python_values(FamilyMember, values)
     region = initial.pop("work_region", None)
-    initial["work_place"] = region.full_name if region is not None else ""
+    initial["work_place"] = work_place_text(region, initial.pop("work_country", "") or "")
     return initial
 
 

@@ -475,3 +475,20 @@ def test_undo_is_refused_when_a_changed_file_was_edited_since(cast: Cast) -> Non
 def _guardian(child: Child) -> dict[str, Any] | None:
     guardian = EntrustedGuardian.objects.filter(child=child).first()
     return {name: getattr(guardian, name) for name in services.GUARDIAN_FIELDS} if guardian else None
+
+
+def test_a_parent_working_abroad_reads_in_writes_out_and_reads_back_unchanged(cast: Cast) -> None:
+    apply(cast, plan(cast, ledger_row(father_work_place="国外：马来西亚")), batch_for(cast))
+    child = Child.objects.get()
+    father = FamilyMember.objects.get(child=child, relationship="51")
+    assert father.work_country == "MY" and father.work_region is None
+    full = export_rows(child, full=True)
+    assert full["father_work_place"] == "马来西亚"
+    assert [e.action for e in plan(cast, full).entries] == [Action.UNCHANGED]
+    # Another country, or a place in China, is a change of the father's place of work.
+    (moved,) = plan(cast, {**full, "father_work_place": "新加坡"}).entries
+    (home,) = plan(cast, {**full, "father_work_place": "晋江市"}).entries
+    assert moved.action == Action.CHANGED and home.action == Action.CHANGED
+    apply(cast, plan(cast, {**full, "father_work_place": "晋江市"}), batch_for(cast))
+    father.refresh_from_db()
+    assert father.work_country == "" and father.work_region is not None and father.work_region.name == "晋江市"

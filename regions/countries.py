@@ -1,0 +1,119 @@
+"""Countries, for a parent who works abroad (Hanjiang is a home of overseas Chinese: many parents
+work in South-East Asia, Africa or elsewhere).
+
+The list is ISO 3166-1 (the same codes as GB/T 2659) from ``pycountry``, with its Chinese names.
+China itself, and Taiwan, Hong Kong and Macao, are not countries here: they are provinces of the
+administrative division code table, where a place of work in China is found.
+"""
+
+from __future__ import annotations
+
+import gettext
+import unicodedata
+from functools import cache
+
+import pycountry
+from django.utils.functional import lazy
+from django.utils.translation import get_language
+
+NOT_COUNTRIES = {"CN", "TW", "HK", "MO"}
+
+# Names people write that the ISO list spells otherwise.
+ALIASES = {
+    "柬埔寨": "KH",
+    "韩国": "KR",
+    "南韩": "KR",
+    "朝鲜": "KP",
+    "北韩": "KP",
+    "老挝": "LA",
+    "阿联酋": "AE",
+    "迪拜": "AE",
+    "英国": "GB",
+    "美国": "US",
+    "俄罗斯": "RU",
+    "越南": "VN",
+    "伊朗": "IR",
+    "叙利亚": "SY",
+    "坦桑尼亚": "TZ",
+    "玻利维亚": "BO",
+    "委内瑞拉": "VE",
+    "刚果（金）": "CD",
+    "刚果金": "CD",
+    "刚果（布）": "CG",
+    "刚果布": "CG",
+    "科特迪瓦": "CI",
+    "捷克": "CZ",
+    "荷兰": "NL",
+    "土耳其": "TR",
+}
+
+# Words around a country's name: "国外：马来西亚", "境外（新加坡）", "在日本".
+FRAME_WORDS = ("国外", "境外", "出国", "海外", "在")
+
+
+@cache
+def _chinese() -> gettext.NullTranslations:
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"], fallback=True)
+
+
+def _countries() -> list[tuple[str, str, str, list[str]]]:
+    """(code, Chinese name, English name, every name it may be written as) of each country."""
+    zh = _chinese()
+    rows = []
+    for country in pycountry.countries:
+        code = country.alpha_2
+        if code in NOT_COUNTRIES:
+            continue
+        english = getattr(country, "common_name", None) or country.name
+        names = [country.name, english, getattr(country, "official_name", "") or ""]
+        chinese = zh.gettext(english)
+        spellings = {code, country.alpha_3, *names, *(zh.gettext(n) for n in names if n)}
+        rows.append((code, chinese, english, sorted(s for s in spellings if s)))
+    return rows
+
+
+@cache
+def _index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for code, _chinese_name, _english, spellings in _countries():
+        for spelling in spellings:
+            index.setdefault(_fold(spelling), code)
+    for alias, code in ALIASES.items():
+        index[_fold(alias)] = code
+    return index
+
+
+@cache
+def _names() -> dict[str, tuple[str, str]]:
+    return {code: (chinese, english) for code, chinese, english, _spellings in _countries()}
+
+
+def _fold(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
+def country_from_text(text: str) -> str | None:
+    """The ISO code of the country ``text`` names ("马来西亚", "国外：新加坡", "Angola", "AO"), or None."""
+    folded = _fold(text)
+    for word in FRAME_WORDS:
+        if folded.startswith(word) and len(folded) > len(word):
+            folded = folded[len(word) :].lstrip(":：-—(（").rstrip(")）")
+            break
+    return _index().get(folded)
+
+
+def country_name(code: str) -> str:
+    """The country's name in the active language (Chinese, or English for an English page)."""
+    names = _names().get(code)
+    if names is None:
+        return code
+    chinese, english = names
+    return chinese if (get_language() or "zh-hans").startswith("zh") else english
+
+
+country_label = lazy(country_name, str)
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Every country, for the model field's choices (labels follow the language at display)."""
+    return [(code, country_label(code)) for code in sorted(_names(), key=lambda c: _names()[c][0])]
