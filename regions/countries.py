@@ -45,6 +45,11 @@ ALIASES = {
     "捷克": "CZ",
     "荷兰": "NL",
     "土耳其": "TR",
+    "印尼": "ID",
+    "沙特": "SA",
+    "澳洲": "AU",
+    "USA": "US",
+    "UK": "GB",
 }
 
 # Words around a country's name: "国外：马来西亚", "境外（新加坡）", "在日本".
@@ -93,13 +98,29 @@ def _fold(text: str) -> str:
 
 
 def country_from_text(text: str) -> str | None:
-    """The ISO code of the country ``text`` names ("马来西亚", "国外：新加坡", "Angola", "AO"), or None."""
+    """The ISO code of the country ``text`` names ("马来西亚", "国外：新加坡", "Angola", "AO", "日本国",
+    "马来西亚吉隆坡"), or None."""
     folded = _fold(text)
     for word in FRAME_WORDS:
         if folded.startswith(word) and len(folded) > len(word):
             folded = folded[len(word) :].lstrip(":：-—(（").rstrip(")）")
             break
-    return _index().get(folded)
+    index = _index()
+    if folded in index:
+        return index[folded]
+    if folded.endswith("国") and folded[:-1] in index:  # 日本国, 新加坡国
+        return index[folded[:-1]]
+    # A country and a city: 马来西亚吉隆坡, 美国纽约. The longest Chinese name the text starts with.
+    for length in range(min(len(folded) - 1, _longest_chinese_name()), 1, -1):
+        code = index.get(folded[:length])
+        if code is not None and not folded[:length].isascii():
+            return code
+    return None
+
+
+@cache
+def _longest_chinese_name() -> int:
+    return max(len(name) for name in _index() if not name.isascii())
 
 
 def country_name(code: str) -> str:

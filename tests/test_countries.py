@@ -29,6 +29,12 @@ from tests.test_registry import form_data
         ("United States", "US"),
         ("美国", "US"),
         ("韩国", "KR"),
+        ("日本国", "JP"),
+        ("印尼", "ID"),
+        ("沙特", "SA"),
+        ("马来西亚吉隆坡", "MY"),
+        ("美国纽约", "US"),
+        ("USA", "US"),
         # China and its provinces are places of the code table, never countries.
         ("中国", None),
         ("台湾", None),
