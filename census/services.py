@@ -95,6 +95,15 @@ def _check_open(campaign: Campaign) -> None:
         raise ValidationError(_("This campaign has been closed by the district."))
 
 
+def _check_started(campaign: Campaign) -> None:
+    """Villages count what they find during the campaign's period, not before it."""
+    if not campaign.has_started:
+        raise ValidationError(
+            _("This campaign starts on %(date)s: the village's return can be filled in from then.")
+            % {"date": campaign.starts_on.isoformat()}
+        )
+
+
 # --- Opening ---------------------------------------------------------------------------------
 
 
@@ -265,6 +274,7 @@ def village_return_save(
     _require(actor, Step.FILL, village_return)
     village_return = VillageReturn.objects.select_for_update().select_related("campaign").get(pk=village_return.pk)
     _check_open(village_return.campaign)
+    _check_started(village_return.campaign)
     if village_return.is_certified:
         raise ValidationError(
             _("This return has been certified and cannot be changed; the township supervisor can return it.")
@@ -301,6 +311,7 @@ def village_return_certify(*, actor: User, village_return: VillageReturn) -> Vil
     )
     campaign = village_return.campaign
     _check_open(campaign)
+    _check_started(campaign)
     if village_return.is_certified:
         raise ValidationError(_("This return has already been certified."))
     if not village_return.is_filled:

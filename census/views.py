@@ -165,7 +165,7 @@ def _village_page(
     campaign = village_return.campaign
     countersign = selectors.countersign_of(user, village_return)
     is_open = not campaign.is_closed
-    can_edit = services.may(user, Step.FILL) and is_open and not village_return.is_certified
+    can_edit = services.may(user, Step.FILL) and is_open and campaign.has_started and not village_return.is_certified
     can_reopen = (
         services.may(user, Step.REOPEN)
         and is_open
@@ -189,8 +189,10 @@ def _village_page(
             "form": form or VillageReturnForm(initial=_values(village_return)),
             "reopen_form": reopen_form or ReopenForm(),
             "can_edit": can_edit,
+            "not_started_yet": services.may(user, Step.FILL) and is_open and not campaign.has_started,
             "can_certify": services.may(user, Step.CERTIFY)
             and is_open
+            and campaign.has_started
             and village_return.is_filled
             and not village_return.is_certified,
             "can_reopen": can_reopen,

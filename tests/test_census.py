@@ -680,3 +680,22 @@ def test_a_campaign_over_the_dates_of_an_open_one_is_refused(cast: Cast) -> None
     # Once the first is cancelled (or signed and closed), the dates are free.
     services.campaign_cancel(actor=cast.district_admin, campaign=first, reason="日期有误")
     assert open_campaign(cast, name="并行测试", days=10).pk
+
+
+def test_a_village_fills_in_its_return_only_once_the_campaign_has_started(cast: Cast) -> None:
+    campaign = open_campaign(cast, name="下月排查", start_in=10)
+    row = return_of(campaign, cast.village_a)
+    with pytest.raises(ValidationError) as refused:
+        services.village_return_save(
+            actor=cast.director_a, village_return=row, households_visited=1, children_found=0, left_behind_found=0
+        )
+    assert campaign.starts_on.isoformat() in refused.value.messages[0]
+    client = client_for(cast.director_a)
+    url = reverse("village_return", args=[campaign.pk, cast.village_a.code])
+    page = client.get(url).content.decode()
+    assert 'data-testid="not-started"' in page and 'data-testid="return-form"' not in page
+    response = client.post(url, {"households_visited": "1", "children_found": "0", "left_behind_found": "0"})
+    assert return_of(campaign, cast.village_a).households_visited is None
+    assert "开始" in response.content.decode()
+    # The township and the district see the page without the notice meant for the village.
+    assert 'data-testid="not-started"' not in client_for(cast.supervisor_a).get(url).content.decode()
