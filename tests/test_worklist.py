@@ -62,3 +62,17 @@ def test_the_list_names_where_each_item_is_and_can_be_searched(cast: Cast) -> No
     assert "乙童" not in body and "甲童" not in body
     body = client.get(reverse("todo_list"), {"kind": "review_child"}).content.decode()
     assert "乙童" in body and "甲童" in body
+
+
+def test_the_to_do_search_finds_a_place_too(cast: Cast) -> None:
+    from tests.test_census import second_village_in_a
+
+    village, director = second_village_in_a(cast)
+    here = make_child(cast.village_a, actor=cast.director_a, name="甲童")
+    there = make_child(village, actor=director, name="乙童")
+    services.child_submit(actor=cast.director_a, child=here)
+    services.child_submit(actor=director, child=there)
+    found = {item.target_id for item in my_items(cast.supervisor_a, q="西山")}
+    assert found == {str(there.pk)}
+    body = client_for(cast.supervisor_a).get(reverse("todo_list"), {"q": "西山"}).content.decode()
+    assert "乙童" in body and "甲童" not in body

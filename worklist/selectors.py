@@ -2,10 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from regions.models import Level, Region
 from worklist.models import WorkItem, WorkItemQuerySet
+
+
+PLACES_SEARCHED = 20  # a search word found in more place names than this is too vague to add places
 
 
 def my_items(user: Any, *, show: str = "open", kind: str = "", q: str = "") -> WorkItemQuerySet:
@@ -13,7 +17,12 @@ def my_items(user: Any, *, show: str = "open", kind: str = "", q: str = "") -> W
     if kind:
         items = items.filter(kind=kind)
     if q:
-        items = items.filter(title__icontains=q)
+        # The words of the title, or a place: "新墩" finds the items of that village (the place
+        # column is not in the title).
+        where = Q(title__icontains=q)
+        for region in Region.objects.for_user(user).filter(name__icontains=q).order_by("code")[:PLACES_SEARCHED]:
+            where |= Q(region_code__startswith=region.prefix)
+        items = items.filter(where)
     if show == "done":
         return items.exclude(status="open").order_by("-closed_at", "-id")
     items = items.open()
