@@ -8,7 +8,6 @@ from django.utils import timezone
 from regions.models import Level, Region
 from worklist.models import WorkItem, WorkItemQuerySet
 
-
 PLACES_SEARCHED = 20  # a search word found in more place names than this is too vague to add places
 
 
