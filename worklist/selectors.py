@@ -8,7 +8,7 @@ from django.utils import timezone
 from regions.models import Level, Region
 from worklist.models import WorkItem, WorkItemQuerySet
 
-PLACES_SEARCHED = 20  # a search word found in more place names than this is too vague to add places
+PLACES_SEARCHED = 20  # at most this many places (by code) are searched for one word
 
 
 def my_items(user: Any, *, show: str = "open", kind: str = "", q: str = "") -> WorkItemQuerySet:
