@@ -106,7 +106,9 @@ def _text(value: Any) -> str:
 
 
 def _fold(text: str) -> str:
-    return "".join(text.split()).casefold()
+    """For comparing names: cells are read NFKC-normalised (``_text``), so the names they are
+    compared with are too ("江口中学（演示）" in the registry is "江口中学(演示)" in a cell)."""
+    return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
 def _strip_suffixes(name: str, suffixes: tuple[str, ...]) -> str:

@@ -492,3 +492,14 @@ def test_a_parent_working_abroad_reads_in_writes_out_and_reads_back_unchanged(ca
     apply(cast, plan(cast, {**full, "father_work_place": "晋江市"}), batch_for(cast))
     father.refresh_from_db()
     assert father.work_country == "" and father.work_region is not None and father.work_region.name == "晋江市"
+
+
+def test_a_school_name_with_full_width_brackets_reads_back_as_the_same_school(cast: Cast) -> None:
+    # Cells are read NFKC-normalised: "（演示）" arrives as "(演示)". The school must still be found,
+    # or re-importing one's own ledger would unlink every child from its school.
+    cast.school_a.name = "江口中学（演示）"
+    cast.school_a.save()
+    apply(cast, plan(cast, ledger_row(school="江口中学（演示）")), batch_for(cast))
+    child = Child.objects.get()
+    assert child.school == cast.school_a and not child.school_name
+    assert [e.action for e in plan(cast, export_rows(child, full=True)).entries] == [Action.UNCHANGED]
