@@ -50,6 +50,72 @@ ALIASES = {
     "澳洲": "AU",
     "USA": "US",
     "UK": "GB",
+    "阿拉伯联合酋长国": "AE",
+    "UAE": "AE",
+    "Korea": "KR",
+    "South Korea": "KR",
+    "Russia": "RU",
+    "Turkey": "TR",
+    "England": "GB",
+    "Britain": "GB",
+    "Great Britain": "GB",
+    "America": "US",
+    "Czech": "CZ",
+    "Czech Republic": "CZ",
+    "Palestine": "PS",
+    "Ivory Coast": "CI",
+    "Brunei": "BN",
+    "Burma": "MM",
+    "Holland": "NL",
+    "Saudi": "SA",
+    "Swaziland": "SZ",
+    "Macedonia": "MK",
+}
+
+# pycountry's Chinese names that differ from the names used on the mainland (外交部 usage).
+NAME_FIXES = {
+    "BD": "孟加拉国",
+    "BO": "玻利维亚",
+    "CD": "刚果（金）",
+    "CG": "刚果（布）",
+    "GT": "危地马拉",
+    "KG": "吉尔吉斯斯坦",
+    "KH": "柬埔寨",
+    "MN": "蒙古国",
+    "MT": "马耳他",
+    "PF": "法属波利尼西亚",
+}
+
+# Cities where people from Hanjiang often work, typed without their country.
+CITIES = {
+    "吉隆坡": "MY",
+    "新山": "MY",
+    "槟城": "MY",
+    "沙巴": "MY",
+    "雅加达": "ID",
+    "泗水": "ID",
+    "东京": "JP",
+    "大阪": "JP",
+    "首尔": "KR",
+    "纽约": "US",
+    "洛杉矶": "US",
+    "旧金山": "US",
+    "曼谷": "TH",
+    "金边": "KH",
+    "西哈努克": "KH",
+    "罗安达": "AO",
+    "马尼拉": "PH",
+    "仰光": "MM",
+    "万象": "LA",
+    "河内": "VN",
+    "胡志明市": "VN",
+    "伦敦": "GB",
+    "巴黎": "FR",
+    "悉尼": "AU",
+    "阿布扎比": "AE",
+    "约翰内斯堡": "ZA",
+    "拉各斯": "NG",
+    "内罗毕": "KE",
 }
 
 # Words around a country's name: "国外：马来西亚", "境外（新加坡）", "在日本".
@@ -71,8 +137,8 @@ def _countries() -> list[tuple[str, str, str, list[str]]]:
             continue
         english = getattr(country, "common_name", None) or country.name
         names = [country.name, english, getattr(country, "official_name", "") or ""]
-        chinese = zh.gettext(english)
-        spellings = {code, country.alpha_3, *names, *(zh.gettext(n) for n in names if n)}
+        chinese = NAME_FIXES.get(code) or zh.gettext(english)
+        spellings = {code, country.alpha_3, chinese, *names, *(zh.gettext(n) for n in names if n)}
         rows.append((code, chinese, english, sorted(s for s in spellings if s)))
     return rows
 
@@ -83,7 +149,7 @@ def _index() -> dict[str, str]:
     for code, _chinese_name, _english, spellings in _countries():
         for spelling in spellings:
             index.setdefault(_fold(spelling), code)
-    for alias, code in ALIASES.items():
+    for alias, code in {**CITIES, **ALIASES}.items():
         index[_fold(alias)] = code
     return index
 
@@ -93,8 +159,15 @@ def _names() -> dict[str, tuple[str, str]]:
     return {code: (chinese, english) for code, chinese, english, _spellings in _countries()}
 
 
+_PUNCTUATION = str.maketrans("", "", ".'’-·")
+
+
 def _fold(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
+    """For comparing: no spaces, case, accents or dots ("U.S.", "Côte d'Ivoire" = "cote divoire")."""
+    text = unicodedata.normalize("NFKC", text)
+    if text.isascii() or any(unicodedata.combining(c) for c in unicodedata.normalize("NFKD", text)):
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return "".join(text.translate(_PUNCTUATION).split()).casefold()
 
 
 def country_from_text(text: str) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -231,7 +232,8 @@ class WorkPlaceField(forms.CharField):
     the country (“马来西亚”, “国外：新加坡”)."""
 
     def clean(self, value: Any) -> Region | Abroad | None:
-        text = (super().clean(value) or "").strip().replace(" ", "")
+        typed = (super().clean(value) or "").strip()
+        text = typed.replace(" ", "")
         if not text:
             return None
         places = Region.objects.filter(level__in=[Level.COUNTY, Level.PREFECTURE, Level.PROVINCE], is_active=True)
@@ -242,8 +244,11 @@ class WorkPlaceField(forms.CharField):
             return match
         rows = list(places.values_list("pk", "name", "full_name", "level"))
         candidates = _match_places(text, rows)
+        bare = _place_in_china(typed)
+        if not candidates and bare != text:
+            candidates = _match_places(bare, rows)
         if not candidates:
-            country = country_from_text(text)
+            country = country_from_text(typed)
             if country is not None:
                 return Abroad(country)
             raise forms.ValidationError(
@@ -251,7 +256,7 @@ class WorkPlaceField(forms.CharField):
                     "No place is called “%(name)s”. Type the county or city, e.g. 晋江市 or 深圳市宝安区, or the "
                     "country for work abroad, e.g. 马来西亚."
                 )
-                % {"name": text}
+                % {"name": typed}
             )
         if len(candidates) > 1:
             names = "、".join(full for _pk, _name, full, _level in candidates[:5])
@@ -261,12 +266,61 @@ class WorkPlaceField(forms.CharField):
         return Region.objects.get(pk=candidates[0][0])
 
 
+# Hong Kong, Macao and Taiwan written in English, or framed as "abroad": places of the code table.
+ENGLISH_PLACES = {"hongkong": "香港", "hk": "香港", "macau": "澳门", "macao": "澳门", "taiwan": "台湾"}
+PLACE_FRAMES = ("中国", "境外", "国外", "在")
+
+
+def _place_in_china(typed: str) -> str:
+    """The place without the words around it: "中国香港", "境外：澳门", "在晋江", "Hong Kong"."""
+    text = "".join(unicodedata.normalize("NFKC", typed).split())
+    english = ENGLISH_PLACES.get(text.replace(".", "").casefold())
+    if english is not None:
+        return english
+    for _round in range(2):  # "境外：中国香港"
+        for frame in PLACE_FRAMES:
+            if text.startswith(frame) and len(text) > len(frame):
+                text = text[len(frame) :].lstrip(":：-(（").rstrip(")）")
+    return text
+
+
 PLACE_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "省", "市", "区", "县", "旗")
 
 
 def _plain_place(name: str) -> str:
     """A place name without the "市辖区" filler of municipalities, for comparing."""
     return name.replace("市辖区", "").replace("省直辖县级行政区划", "").replace("自治区直辖县级行政区划", "")
+
+
+def _ends_with(wanted: str, name: str, full: str) -> bool:
+    """``wanted`` is the place's name (with or without its suffix) after words of its full name."""
+    stem = name
+    for suffix in PLACE_SUFFIXES:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            stem = name[: -len(suffix)]
+            break
+    for end in {name, stem}:
+        if len(end) >= 2 and len(wanted) > len(end) and wanted.endswith(end):
+            head = wanted[: -len(end)]
+            plain_head = head
+            for suffix in PLACE_SUFFIXES:
+                plain_head = plain_head.replace(suffix, "")
+            if len(plain_head) >= 2 and (head in full or all(part in full for part in _pieces(head))):
+                return True
+    return False
+
+
+def _pieces(head: str) -> list[str]:
+    """ "福建省泉州" -> ["福建", "泉州"]: the names in a run of place names, without their suffixes."""
+    pieces, current = [], ""
+    for char in head:
+        current += char
+        if current.endswith(PLACE_SUFFIXES):
+            pieces.append(current)
+            current = ""
+    if current:
+        pieces.append(current)
+    return [p for p in pieces if p]
 
 
 def _match_places(text: str, rows: list[tuple[int, str, str, str]]) -> list[tuple[int, str, str, str]]:
@@ -278,6 +332,8 @@ def _match_places(text: str, rows: list[tuple[int, str, str, str]]) -> list[tupl
         lambda name, full: name == wanted or _plain_place(full) == wanted,
         lambda name, full: _plain_place(full).endswith(wanted) and len(wanted) >= 3,
         lambda name, full: any(name == wanted + suffix for suffix in PLACE_SUFFIXES),
+        # The province or city, then the county: "福建省晋江市", "泉州晋江", "福建晋江".
+        lambda name, full: _ends_with(wanted, name, _plain_place(full)),
     ]
     for test in tests:
         found = [row for row in rows if test(row[1], row[2])]

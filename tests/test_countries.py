@@ -35,6 +35,16 @@ from tests.test_registry import form_data
         ("马来西亚吉隆坡", "MY"),
         ("美国纽约", "US"),
         ("USA", "US"),
+        ("U.S.", "US"),
+        ("Korea", "KR"),
+        ("Cote d'Ivoire", "CI"),
+        ("吉隆坡", "MY"),
+        ("安哥拉罗安达", "AO"),
+        ("阿拉伯联合酋长国", "AE"),
+        ("危地马拉", "GT"),
+        ("吉尔吉斯斯坦", "KG"),
+        ("孟加拉国", "BD"),
+        ("马耳他", "MT"),
         # China and its provinces are places of the code table, never countries.
         ("中国", None),
         ("台湾", None),
@@ -52,6 +62,15 @@ def test_country_from_text(typed: str, code: str | None) -> None:
 def test_country_names_follow_the_language() -> None:
     with translation.override("zh-hans"):
         assert country_name("MY") == "马来西亚"
+        # The list's Chinese names that differ from mainland usage are corrected.
+        assert [country_name(c) for c in ("KH", "BO", "GT", "MT", "KG", "BD")] == [
+            "柬埔寨",
+            "玻利维亚",
+            "危地马拉",
+            "马耳他",
+            "吉尔吉斯斯坦",
+            "孟加拉国",
+        ]
     with translation.override("en"):
         assert country_name("MY") == "Malaysia"
 
@@ -130,3 +149,34 @@ def test_a_place_in_china_and_a_country_at_once_is_refused(cast: Cast) -> None:
     )
     with pytest.raises(ValidationError):
         member.full_clean()
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("福建省晋江市", "350582000000"),
+        ("泉州晋江", "350582000000"),
+        ("福建晋江", "350582000000"),
+        ("在晋江", "350582000000"),
+        ("中国香港", "810000000000"),
+        ("境外：香港", "810000000000"),
+        ("Hong Kong", "810000000000"),
+        ("HK", "810000000000"),
+    ],
+)
+def test_places_in_china_written_with_their_province_or_framed(cast: Cast, typed: str, code: str) -> None:
+    from conftest import _region
+    from regions.models import Kind, Level, Region
+    from registry.forms import WorkPlaceField
+
+    _region("810000000000", "香港特别行政区", Level.PROVINCE, Kind.PROVINCE, None)
+    place = WorkPlaceField(required=False).clean(typed)
+    assert isinstance(place, Region) and place.code == code
+
+
+def test_the_message_quotes_the_place_as_typed(cast: Cast) -> None:
+    from registry.forms import WorkPlaceField
+
+    with pytest.raises(ValidationError) as raised, translation.override("zh-hans"):
+        WorkPlaceField(required=False).clean("Republic of Mars")
+    assert "“Republic of Mars”" in raised.value.messages[0]
