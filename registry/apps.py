@@ -43,5 +43,6 @@ class RegistryConfig(AppConfig):
                 ),
                 "worklist.open": _("Opened a to-do item"),
                 "worklist.close": _("Closed a to-do item"),
+                "worklist.move": _("Passed a to-do item to the file's new village or township"),
             }
         )

@@ -283,3 +283,32 @@ def test_only_users_who_register_children_are_offered_the_request(cast: Cast) ->
         assert offered == has_perm(user, Perm.EDIT_CHILDREN), user.username
         if not has_perm(user, Perm.EDIT_CHILDREN):
             assert client_for(user).get(reverse("transfer_request")).status_code == 403
+
+
+def test_a_file_awaiting_review_keeps_its_review_when_it_moves_to_another_township(cast: Cast) -> None:
+    from registry import services
+    from registry.models import ChildTransfer
+    from worklist.models import ItemKind, WorkItem
+    from worklist.selectors import my_items
+
+    number = _number("35030320160305289")
+    child = make_child(
+        cast.village_a, actor=cast.director_a, name="待审孩子", id_number=number, hukou_unregistered=False
+    )
+    services.child_submit(actor=cast.director_a, child=child)
+    asker = client_for(cast.director_b)
+    asker.post(reverse("transfer_request"), {"id_number": number, "to_village": cast.village_b.pk, "reason": "迁入"})
+    transfer = ChildTransfer.objects.get()
+    client_for(cast.supervisor_a).post(reverse("transfer_detail", args=[transfer.pk]), {"decision": "accept"})
+    child.refresh_from_db()
+    assert child.status == "awaiting_review" and child.hukou_village == cast.village_b
+    review = WorkItem.objects.get(kind=ItemKind.REVIEW_CHILD, status="open")
+    assert review.owner_organisation == cast.township_gov_b and review.region_code == cast.village_b.code
+    assert review in my_items(cast.supervisor_b) and review not in my_items(cast.supervisor_a)
+    # The new township reviews it as usual; the move is in the item's history.
+    services.child_approve(actor=cast.supervisor_b, child=child)
+    child.refresh_from_db()
+    assert child.status == "awaiting_confirmation"
+    from core.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="worklist.move", object_id=str(review.pk)).exists()

@@ -68,3 +68,31 @@ def items_close_for(*, actor: Any, target: models.Model, kinds: list[str] | None
         )
         closed += 1
     return closed
+
+
+@transaction.atomic
+def items_move(
+    *, actor: Any, target: models.Model, region_code: str, owners: dict[str, Organisation], reason: str
+) -> int:
+    """The open items about ``target`` follow it to ``region_code`` (a file transferred to another
+    village): an item owned by a role in ``owners`` passes to that role's organisation there."""
+    items = WorkItem.objects.filter(
+        target_type=target._meta.label_lower, target_id=str(target.pk), status=ItemStatus.OPEN
+    ).select_for_update()
+    fields = ["region_code", "owner_organisation"]
+    moved = 0
+    for item in items:
+        before = audit.snapshot(item, fields)
+        item.region_code = region_code
+        item.owner_organisation = owners.get(item.owner_role, item.owner_organisation)
+        item.save(update_fields=[*fields, "updated_at"])
+        audit.record_change(
+            actor=actor,
+            action="worklist.move",
+            obj=item,
+            before=before,
+            after=audit.snapshot(item, fields),
+            detail=reason,
+        )
+        moved += 1
+    return moved

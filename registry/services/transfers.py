@@ -17,11 +17,13 @@ from core.idnumber import mask
 from regions.models import Level, Region
 from registry.codes import ChildStatus
 from registry.models import (
+    OPEN_CHANGE_STATUSES,
     Child,
+    ChildChange,
     ChildTransfer,
     TransferStatus,
 )
-from registry.services.files import _check_village, _township_government, check_in_scope
+from registry.services.files import _check_village, _township_government, _village_committee, check_in_scope
 from registry.services.review import _drop_open_changes
 from worklist import services as worklist
 from worklist.models import ItemKind, WorkItem
@@ -210,7 +212,10 @@ def transfer_decide(*, actor: User, transfer: ChildTransfer, accept: bool, note:
             changes=audit.diff(before, audit.snapshot(child, ["hukou_village", "region_code"])),
             detail=transfer.reason,
         )
-        _drop_open_changes(actor, child, resolution=_("The file has moved to another village"))
+        if ChildChange.objects.filter(child=child, status__in=OPEN_CHANGE_STATUSES).exists():
+            # A change the old village proposed is not the new village's to defend: dropped.
+            _drop_open_changes(actor, child, resolution=_("The file has moved to another village"))
+        _move_items(actor, child)
     else:
         audit.record(
             actor=actor, kind="write", action="child.transfer_reject", obj=child, detail=transfer.decision_note
@@ -220,6 +225,24 @@ def transfer_decide(*, actor: User, transfer: ChildTransfer, accept: bool, note:
     )
     _tell_starter(actor, transfer, child, accept)
     return transfer
+
+
+def _move_items(actor: User, child: Child) -> None:
+    """What is still to do about the file (a new file's review or correction, a child living alone,
+    an exit to check) passes to the people of its new village and township."""
+    owners: dict[str, Organisation] = {}
+    for role, find in ((Role.VILLAGE_DIRECTOR, _village_committee), (Role.TOWNSHIP_SUPERVISOR, _township_government)):
+        try:
+            owners[role] = find(child)
+        except ValidationError:
+            continue  # no such organisation there yet: the item stays where it was
+    worklist.items_move(
+        actor=actor,
+        target=child,
+        region_code=child.region_code,
+        owners=owners,
+        reason=_("The file has moved to another village"),
+    )
 
 
 def _tell_starter(actor: User, transfer: ChildTransfer, child: Child, accept: bool) -> None:
