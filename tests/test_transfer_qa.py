@@ -312,3 +312,17 @@ def test_a_file_awaiting_review_keeps_its_review_when_it_moves_to_another_townsh
     from core.models import AuditEvent
 
     assert AuditEvent.objects.filter(action="worklist.move", object_id=str(review.pk)).exists()
+
+
+def test_asking_for_an_exited_childs_file_names_only_the_township(cast: Cast) -> None:
+    from registry.models import Child, ChildTransfer
+
+    number = _number("35030320160305297")
+    child = make_child(cast.village_a, actor=cast.district_admin, id_number=number, hukou_unregistered=False)
+    Child.objects.filter(pk=child.pk).update(status="exited", exit_reason="moved_with_parents")
+    response = client_for(cast.director_b).post(
+        reverse("transfer_request"), {"id_number": number, "to_village": cast.village_b.pk, "reason": "迁入"}
+    )
+    body = response.content.decode()
+    assert f"该档案不能转移，请向{cast.township_a.full_name}了解情况。" in body
+    assert "已退出" not in body and not ChildTransfer.objects.exists()

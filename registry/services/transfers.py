@@ -92,6 +92,13 @@ def transfer_request(*, actor: User, id_number: str, to_village: Region, reason:
         raise ValidationError(_("No file with this ID number was found."))
     if Child.objects.for_user(actor).filter(pk=child.pk).exists():
         raise ValidationError(_("This file is already in your jurisdiction."))
+    if child.status == ChildStatus.EXITED:
+        # The asking side learns no more of the file than where it is held, not even that it exited.
+        township = child.hukou_village.parent
+        raise ValidationError(
+            _("This file cannot be transferred. Ask %(township)s about it.")
+            % {"township": township.full_name if township else child.region_code[:9]}
+        )
     _check_transfer_possible(child, to_village)
     transfer = ChildTransfer.objects.create(
         child=child,
