@@ -326,3 +326,19 @@ def test_asking_for_an_exited_childs_file_names_only_the_township(cast: Cast) ->
     body = response.content.decode()
     assert f"该档案不能转移，请向{cast.township_a.full_name}了解情况。" in body
     assert "已退出" not in body and not ChildTransfer.objects.exists()
+
+
+def test_the_holder_sees_who_asked_and_where_the_file_stands(cast: Cast) -> None:
+    from registry.models import ChildTransfer
+
+    number = _number("35030320160305300")
+    make_child(cast.village_a, actor=cast.director_a, id_number=number, hukou_unregistered=False)
+    client_for(cast.director_b).post(
+        reverse("transfer_request"), {"id_number": number, "to_village": cast.village_b.pk, "reason": "迁入"}
+    )
+    url = reverse("transfer_detail", args=[ChildTransfer.objects.get().pk])
+    page = client_for(cast.supervisor_a).get(url).content.decode()
+    assert cast.director_b.display_name in page and 'data-testid="transfer-asked-by"' in page
+    assert 'data-testid="transfer-file-status">草稿<' in page
+    # The asking side sees no status of the file it cannot see.
+    assert 'data-testid="transfer-file-status"' not in client_for(cast.director_b).get(url).content.decode()

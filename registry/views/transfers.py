@@ -91,7 +91,9 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
 def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
     transfer = get_for_user_or_404(
-        ChildTransfer.objects.select_related("child", "to_village", "decided_by"), user, pk=pk
+        ChildTransfer.objects.select_related("child", "to_village", "decided_by", "requested_by__organisation"),
+        user,
+        pk=pk,
     )
     form = TransferDecisionForm(request.POST or None)
     # Withdrawing (the side that started it) and acknowledging a decision take no form.
