@@ -157,16 +157,17 @@ _HALF_WIDTH: Final[dict[int, int | str | None]] = {code: code - 0xFEE0 for code 
 }
 _EXCEL_NUMBER: Final = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)E[+-]?[0-9]+|[+-]?[0-9]*\.[0-9]*", re.ASCII)
 _WELL_FORMED: Final = re.compile(r"[0-9]{17}[0-9X]", re.ASCII)
+_GROUPED: Final = re.compile(r"[0-9]{2,}(?:-[0-9]{2,})+-?[0-9]*X?", re.ASCII)
 
 
 def normalise(raw: object) -> str:
     """Clean a typed, pasted or imported value; does not validate it.
 
-    Removes all spaces (including full-width ones), converts full-width digits and letters to
-    half-width and upper-cases (so ``x`` becomes ``X``). Accepts ``str`` and ``int``; ``None`` is
-    empty. Raises ``InvalidIdNumber`` when the value is empty, when Excel has turned it into a
-    number (any ``float``, or text in scientific or decimal notation, whose last digits are lost),
-    or for any other type.
+    Removes all spaces (including full-width ones) and the hyphens of a number written in groups,
+    converts full-width digits and letters to half-width and upper-cases (so ``x`` becomes ``X``).
+    Accepts ``str`` and ``int``; ``None`` is empty. Raises ``InvalidIdNumber`` when the value is
+    empty, when Excel has turned it into a number (any ``float``, or text in scientific or decimal
+    notation, whose last digits are lost), or for any other type.
     """
     if raw is None:
         raise InvalidIdNumber(IdErrorCode.EMPTY)
@@ -177,6 +178,8 @@ def normalise(raw: object) -> str:
     if not isinstance(raw, str):
         raise InvalidIdNumber(IdErrorCode.FORMAT)
     cleaned = "".join(raw.translate(_HALF_WIDTH).split()).upper()
+    if _GROUPED.fullmatch(cleaned) and len(cleaned.replace("-", "")) == LENGTH:  # 350303-20221019-938X
+        cleaned = cleaned.replace("-", "")
     if not cleaned:
         raise InvalidIdNumber(IdErrorCode.EMPTY)
     if _EXCEL_NUMBER.fullmatch(cleaned) and any(c.isdigit() for c in cleaned):

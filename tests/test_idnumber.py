@@ -117,6 +117,8 @@ def test_check_character_agrees_with_stdnum() -> None:
         (full_width(X_NUMBER[:9]) + "\u3000" + X_NUMBER[9:], X_NUMBER),
         ("\ufeff" + VALID + "\u200b", VALID),  # invisible characters from copy and paste
         (int(DIGIT_NUMBER), DIGIT_NUMBER),  # int input
+        (f"{X_NUMBER[:6]}-{X_NUMBER[6:14]}-{X_NUMBER[14:].lower()}", X_NUMBER),  # written in groups
+        (f"{VALID[:6]}－{VALID[6:14]}－{VALID[14:]}", VALID),  # full-width hyphens
     ],
 )
 def test_valid_numbers_are_normalised(raw: object, number: str) -> None:

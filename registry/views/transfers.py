@@ -9,9 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import Perm, require
+from accounts.permissions import Perm, has_perm, require
 from core.pagination import paginate
 from core.scoping import get_for_user_or_404
+from regions.models import Level
 from registry import selectors, services
 from registry.forms import (
     TransferDecisionForm,
@@ -77,13 +78,21 @@ def transfer_request(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/transfer_request.html", {"form": form})
 
 
+ASKING_LEVELS = {Level.VILLAGE, Level.TOWNSHIP}
+
+
 @require(Perm.VIEW_CHILDREN)
 def transfer_list(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     transfers = ChildTransfer.objects.for_user(user).select_related("child", "to_village")
     page = paginate(request, transfers)
+    jurisdiction = user.jurisdiction
+    # Asking another township for a file is for a village or township; the county holds them all.
+    can_ask = has_perm(user, Perm.EDIT_CHILDREN) and jurisdiction is not None and jurisdiction.level in ASKING_LEVELS
     return render(
-        request, "registry/transfer_list.html", {"page": page, "rows": selectors.transfers_shown(user, list(page))}
+        request,
+        "registry/transfer_list.html",
+        {"page": page, "rows": selectors.transfers_shown(user, list(page)), "can_ask": can_ask},
     )
 
 
