@@ -75,3 +75,9 @@ def test_no_template_has_inline_script() -> None:
 def test_pages_carry_the_content_security_policy(client) -> None:  # type: ignore[no-untyped-def]
     policy = client.get("/accounts/login/")["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+
+
+def test_every_page_has_the_apps_icon(client) -> None:  # type: ignore[no-untyped-def]
+    body = client.get("/accounts/login/").content.decode()
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', body)
+    assert icon is not None and finders.find("shouhu/favicon.svg")
