@@ -285,6 +285,19 @@ class TransferShown:
     from_label: str
 
 
+def pending_transfer_for(user: Any, id_number: str) -> ChildTransfer | None:
+    """A transfer of the file with this ID number that waits for a decision and that the user's
+    side is part of (its own request, or one it must decide): shown instead of asking again."""
+    if not id_number:
+        return None
+    return (
+        ChildTransfer.objects.for_user(user)
+        .filter(child__id_number=id_number, status=TransferStatus.PENDING)
+        .order_by("-created_at")
+        .first()
+    )
+
+
 def transfers_shown(user: Any, transfers: list[ChildTransfer]) -> list[TransferShown]:
     prefix = scope_prefix_of(user)
     child_ids = {t.child_id for t in transfers}

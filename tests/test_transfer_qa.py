@@ -348,3 +348,25 @@ def test_the_holder_sees_who_asked_and_where_the_file_stands(cast: Cast) -> None
     assert 'data-testid="transfer-file-status">草稿<' in page
     # The asking side sees no status of the file it cannot see.
     assert 'data-testid="transfer-file-status"' not in client_for(cast.director_b).get(url).content.decode()
+
+
+def test_asking_again_links_to_the_transfer_already_waiting(cast: Cast) -> None:
+    from registry.models import ChildTransfer
+
+    number = _number("35030320160305318")
+    make_child(cast.village_a, actor=cast.district_admin, id_number=number, hukou_unregistered=False)
+    asker = client_for(cast.director_b)
+    data = {"id_number": number, "to_village": cast.village_b.pk, "reason": "迁入"}
+    asker.post(reverse("transfer_request"), data)
+    transfer = ChildTransfer.objects.get()
+    link = f'href="{reverse("transfer_detail", args=[transfer.pk])}"'
+    again = asker.post(reverse("transfer_request"), data).content.decode()
+    assert 'data-testid="pending-transfer"' in again and link in again
+    # The registration form shows the waiting transfer instead of offering to ask again.
+    from tests.test_registry import form_data
+
+    form = asker.post(
+        reverse("child_create"), form_data(cast, id_number=number, gender="2", hukou_village=str(cast.village_b.pk))
+    ).content.decode()
+    assert 'data-testid="duplicate-elsewhere"' in form and link in form
+    assert 'data-testid="transfer-request"' not in form

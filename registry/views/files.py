@@ -166,6 +166,9 @@ def _edit(request: HttpRequest, child: Child | None) -> HttpResponse:
             "guardian": guardian,
             "child": child,
             "duplicates": duplicates,
+            "pending_transfer": selectors.pending_transfer_for(user, duplicates.found_elsewhere.id_number)
+            if duplicates is not None and duplicates.found_elsewhere is not None
+            else None,
             "change": change,
             "reviewed": reviewed,
             "prefilled": proposal is not None,

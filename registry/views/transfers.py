@@ -75,7 +75,9 @@ def transfer_request(request: HttpRequest) -> HttpResponse:
         form = TransferRequestForm(
             villages=villages, initial={"to_village": villages[0]} if villages.count() == 1 else None
         )
-    return render(request, "registry/transfer_request.html", {"form": form})
+    # Asked before, and still waiting: the page links to that transfer rather than ask again.
+    pending = selectors.pending_transfer_for(user, form.cleaned_data.get("id_number", "")) if form.errors else None
+    return render(request, "registry/transfer_request.html", {"form": form, "pending": pending})
 
 
 ASKING_LEVELS = {Level.VILLAGE, Level.TOWNSHIP}
