@@ -53,6 +53,9 @@ from registry.models import (
 from worklist import services as worklist
 from worklist.models import ItemKind, WorkItem
 
+# The code of the error a save without any change raises: not a mistake to correct at a field.
+NOTHING_CHANGED = "nothing_changed"
+
 # The audit actions that change what a proposal was made on.
 FILE_WRITES = ("child.update", "child.accept_change", "child.transfer_accept")
 
@@ -218,9 +221,10 @@ def change_propose(
     if not diff:
         if change is not None:
             raise ValidationError(
-                _("This is the file as it is: nothing to send. To drop your change, withdraw it on the dossier.")
+                _("This is the file as it is: nothing to send. To drop your change, withdraw it on the dossier."),
+                code=NOTHING_CHANGED,
             )
-        raise ValidationError(_("Nothing has changed: there is nothing to send for review."))
+        raise ValidationError(_("Nothing has changed: there is nothing to send for review."), code=NOTHING_CHANGED)
 
     returned = change is not None and change.status == ChangeStatus.RETURNED
     change = change or ChildChange(child=stored)

@@ -143,6 +143,10 @@ def _edit(request: HttpRequest, child: Child | None) -> HttpResponse:
                     child=child,
                 )
             except ValidationError as exc:
+                if child is not None and [e.code for e in getattr(exc, "error_list", [])] == [changes.NOTHING_CHANGED]:
+                    # Saved as it was: nothing is wrong, and nothing goes for review.
+                    messages.info(request, exc.messages[0])
+                    return redirect("child_detail", pk=child.pk)
                 _apply(form, exc)
             else:
                 if reviewed:
