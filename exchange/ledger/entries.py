@@ -57,10 +57,16 @@ class LedgerEntry:
     changed: list[str] = field(default_factory=list)  # keys of LEDGER_KEYS
     errors: list[LedgerIssue] = field(default_factory=list)  # for errors and conflicts
     write: _Write | None = field(default=None, repr=False, compare=False)
+    # What a changed cell becomes, for cells the import reads into something else than the text
+    # (a place of work, a school): "台湾" becomes 台湾省. Never a name or a number.
+    becomes: dict[str, str] = field(default_factory=dict)
 
     @property
     def changed_labels(self) -> list[str]:
-        return [column_label(key) for key in self.changed]
+        return [
+            f"{column_label(key)}：{self.becomes[key] or '—'}" if key in self.becomes else column_label(key)
+            for key in self.changed
+        ]
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-safe, for a preview: no names, numbers masked."""

@@ -132,7 +132,8 @@ def _classify(
         return LedgerEntry(row.row_no, Action.ERROR, child.pk if child else None, changed, row.issues)
     if child is None:
         return LedgerEntry(row.row_no, Action.NEW, None, write=write)
-    return LedgerEntry(row.row_no, Action.CHANGED, child.pk, changed, write=write)
+    becomes = {key: shown for key in changed if (shown := planner.becomes(key, row.given[key])) is not None}
+    return LedgerEntry(row.row_no, Action.CHANGED, child.pk, changed, write=write, becomes=becomes)
 
 
 def _cannot_change(actor: User, child: Child) -> str:

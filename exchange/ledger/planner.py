@@ -44,6 +44,7 @@ from exchange.ledger.cells import (
     place_key,
 )
 from exchange.ledger.entries import Action, LedgerIssue, _Write
+from regions.countries import country_name
 from regions.models import Level, Region
 from registry import services
 from registry.codes import (
@@ -76,8 +77,11 @@ class _Planner:
         self.village_list = list(villages)
         self.schools = schools_near(region_prefix[:6])
         self.school_ids: dict[str, int] = {}
+        self.school_names: dict[int, str] = {}
         for pk, name in self.schools.values_list("pk", "name"):
             self.school_ids.setdefault(_fold(name), pk)
+            self.school_names[pk] = name
+        self.place_names: dict[int, str] = {}
         self.yes_no = {**{_fold(w): True for w in [*YES, _("yes")]}, **{_fold(w): False for w in [*NO, _("no")]}}
 
     # -- cells
@@ -138,6 +142,24 @@ class _Planner:
                 _("Several villages are called “%(village)s”: fill in the township.") % {"village": village}
             )
         return found[0]
+
+    def becomes(self, key: str, value: Any) -> str | None:
+        """What a parsed cell is, as the registry will show it: for a place of work and a school
+        (the cells the import reads into something else than their text), else None."""
+        if key.endswith("_work_place"):
+            if isinstance(value, str):
+                return country_name(value)
+            if isinstance(value, int):
+                if value not in self.place_names:
+                    self.place_names[value] = (
+                        Region.objects.filter(pk=value).values_list("full_name", flat=True).first() or ""
+                    )
+                return self.place_names[value]
+            return ""
+        if key == "school" and isinstance(value, tuple):
+            kind, school = value
+            return self.school_names.get(school, "") if kind == "org" else str(school or "")
+        return None
 
     def _work_place_field(self) -> _CachedWorkPlaceField:
         return _CachedWorkPlaceField(self.place_cache, required=False, max_length=60)

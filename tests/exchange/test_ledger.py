@@ -503,3 +503,17 @@ def test_a_school_name_with_full_width_brackets_reads_back_as_the_same_school(ca
     child = Child.objects.get()
     assert child.school == cast.school_a and not child.school_name
     assert [e.action for e in plan(cast, export_rows(child, full=True)).entries] == [Action.UNCHANGED]
+
+
+def test_the_preview_says_what_a_changed_place_of_work_or_school_becomes(cast: Cast) -> None:
+    apply(cast, plan(cast, ledger_row()), batch_for(cast))
+    child = Child.objects.get()
+    full = export_rows(child, full=True)
+    with translation.override("zh-hans"):
+        (abroad,) = plan(cast, {**full, "father_work_place": "国外：柬埔塞"}).entries
+        (typed,) = plan(cast, {**full, "school": "江口中学"}).entries
+        (renamed,) = plan(cast, {**full, "father_name": "王新父"}).entries
+        assert abroad.as_dict()["changed"] == ["父亲务工地：柬埔寨"]
+        assert typed.as_dict()["changed"] == ["学校：江口中学"]
+        # A name or a number is never shown in the preview, only that it changes.
+        assert renamed.as_dict()["changed"] == ["父亲姓名"]
