@@ -170,14 +170,18 @@ def _fold(text: str) -> str:
     return "".join(text.translate(_PUNCTUATION).split()).casefold()
 
 
+def without_frame(text: str, words: tuple[str, ...] = FRAME_WORDS) -> str:
+    """``text`` without a leading word of ``words`` and the punctuation after it ("国外：新加坡")."""
+    for word in words:
+        if text.startswith(word) and len(text) > len(word):
+            return text[len(word) :].lstrip(":：-—(（").rstrip(")）")
+    return text
+
+
 def country_from_text(text: str) -> str | None:
     """The ISO code of the country ``text`` names ("马来西亚", "国外：新加坡", "Angola", "AO", "日本国",
     "马来西亚吉隆坡"), or None."""
-    folded = _fold(text)
-    for word in FRAME_WORDS:
-        if folded.startswith(word) and len(folded) > len(word):
-            folded = folded[len(word) :].lstrip(":：-—(（").rstrip(")）")
-            break
+    folded = without_frame(_fold(text))
     index = _index()
     if folded in index:
         return index[folded]

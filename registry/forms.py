@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import phone_validator
 from core.forms import BootstrapFormMixin
 from core.idnumber import InvalidIdNumber, parse
-from regions.countries import country_from_text, country_name
+from regions.countries import country_from_text, country_name, without_frame
 from regions.models import Level, Region
 from registry import scans
 from registry.codes import (
@@ -277,11 +277,7 @@ def _place_in_china(typed: str) -> str:
     english = ENGLISH_PLACES.get(text.replace(".", "").casefold())
     if english is not None:
         return english
-    for _round in range(2):  # "境外：中国香港"
-        for frame in PLACE_FRAMES:
-            if text.startswith(frame) and len(text) > len(frame):
-                text = text[len(frame) :].lstrip(":：-(（").rstrip(")）")
-    return text
+    return without_frame(without_frame(text, PLACE_FRAMES), PLACE_FRAMES)  # "境外：中国香港"
 
 
 PLACE_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "省", "市", "区", "县", "旗")

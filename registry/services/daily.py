@@ -8,14 +8,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.roles import Role
 from core import audit
 from registry.codes import ChildStatus
 from registry.eligibility import age_on
 from registry.models import (
     Child,
 )
-from registry.services.files import ELIGIBILITY_FIELDS, _child_item, _civil_affairs, apply_eligibility, thresholds
+from registry.services.files import ELIGIBILITY_FIELDS, apply_eligibility, district_item, thresholds
 from worklist.models import ItemKind
 
 # --- Daily sweep -----------------------------------------------------------------------------
@@ -35,13 +34,11 @@ def _propose_turned_16(child: Child, limit: int) -> None:
     audit.record(
         actor=None, kind="write", action="child.propose_exit", obj=child, detail=child.get_exit_reason_display()
     )
-    _child_item(
+    district_item(
         actor=None,
+        child=child,
         kind=ItemKind.PROPOSED_EXIT,
         title=_("%(name)s has turned %(age)s: confirm the exit") % {"name": child.name, "age": limit},
-        owner_organisation=_civil_affairs(child),
-        owner_role=Role.DISTRICT_ADMIN,
-        child=child,
     )
 
 

@@ -165,32 +165,36 @@ def _check_village(actor: User, village: Region) -> None:
         raise ValidationError({"hukou_village": _("This village is outside your jurisdiction.")})
 
 
-def _township_government(child: Child) -> Organisation:
-    village = child.hukou_village
-    organisation = Organisation.objects.filter(
-        region__code=village.code[:9] + "000", kind=OrgKind.TOWNSHIP_GOVERNMENT, is_active=True
-    ).first()
+def _organisation(code: str, kind: str, missing: str) -> Organisation:
+    """The active organisation of ``kind`` for the region ``code``; ``missing`` says why there is none."""
+    organisation = Organisation.objects.filter(region__code=code, kind=kind, is_active=True).first()
     if organisation is None:
-        raise ValidationError(_("The township of this village has no government organisation in the system yet."))
+        raise ValidationError(missing)
     return organisation
+
+
+def _township_government(child: Child) -> Organisation:
+    return _organisation(
+        child.hukou_village.code[:9] + "000",
+        OrgKind.TOWNSHIP_GOVERNMENT,
+        _("The township of this village has no government organisation in the system yet."),
+    )
 
 
 def _civil_affairs(child: Child) -> Organisation:
-    organisation = Organisation.objects.filter(
-        region__code=child.region_code[:6] + "000000", kind=OrgKind.CIVIL_AFFAIRS, is_active=True
-    ).first()
-    if organisation is None:
-        raise ValidationError(_("The district has no civil-affairs bureau in the system yet."))
-    return organisation
+    return _organisation(
+        child.region_code[:6] + "000000",
+        OrgKind.CIVIL_AFFAIRS,
+        _("The district has no civil-affairs bureau in the system yet."),
+    )
 
 
 def _village_committee(child: Child) -> Organisation:
-    organisation = Organisation.objects.filter(
-        region=child.hukou_village, kind=OrgKind.VILLAGE_COMMITTEE, is_active=True
-    ).first()
-    if organisation is None:
-        raise ValidationError(_("The village has no committee organisation in the system yet."))
-    return organisation
+    return _organisation(
+        child.hukou_village.code,
+        OrgKind.VILLAGE_COMMITTEE,
+        _("The village has no committee organisation in the system yet."),
+    )
 
 
 def _child_item(
@@ -227,6 +231,18 @@ def township_review_item(*, actor: Any, child: Child, title: str) -> None:
         title=title,
         owner_organisation=_township_government(child),
         owner_role=Role.TOWNSHIP_SUPERVISOR,
+        child=child,
+    )
+
+
+def district_item(*, actor: Any, child: Child, kind: str, title: str) -> None:
+    """An entry or exit for the district's civil-affairs administrators to confirm."""
+    _child_item(
+        actor=actor,
+        kind=kind,
+        title=title,
+        owner_organisation=_civil_affairs(child),
+        owner_role=Role.DISTRICT_ADMIN,
         child=child,
     )
 

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import Perm, has_perm
-from accounts.roles import Role
 from core import audit
 from registry.codes import ChildStatus, ExitReason
 from registry.eligibility import age_on
@@ -23,9 +22,8 @@ from registry.models import (
     ChildChange,
 )
 from registry.services.files import (
-    _child_item,
-    _civil_affairs,
     check_in_scope,
+    district_item,
     thresholds,
     township_review_item,
     village_fix_item,
@@ -94,13 +92,11 @@ def child_approve(*, actor: User, child: Child) -> Child:
         action="child.approve",
     )
     worklist.items_close_for(actor=actor, target=child, kinds=[ItemKind.REVIEW_CHILD], resolution=_("Approved"))
-    _child_item(
+    district_item(
         actor=actor,
+        child=child,
         kind=ItemKind.CONFIRM_ENTRY,
         title=_("Confirm the entry of %(name)s") % {"name": child.name},
-        owner_organisation=_civil_affairs(child),
-        owner_role=Role.DISTRICT_ADMIN,
-        child=child,
     )
     return child
 
@@ -196,13 +192,11 @@ def child_propose_exit(*, actor: User, child: Child, reason: str, exit_date: dat
         detail=f"{child.get_exit_reason_display()} {exit_date.isoformat()} {child.exit_note}".strip(),
     )
     worklist.items_close_for(actor=actor, target=child, kinds=[ItemKind.CHECK_EXIT], resolution=_("Exit proposed"))
-    _child_item(
+    district_item(
         actor=actor,
+        child=child,
         kind=ItemKind.CONFIRM_EXIT,
         title=_("Confirm the exit of %(name)s") % {"name": child.name},
-        owner_organisation=_civil_affairs(child),
-        owner_role=Role.DISTRICT_ADMIN,
-        child=child,
     )
     return child
 
